@@ -1,0 +1,92 @@
+# essayd — see README.md. `make` builds build/essayd; `make test` runs every test.
+CC ?= cc
+PKGS := libmicrohttpd jansson sqlite3 libpsl libcurl libcrypto zlib
+DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev \
+            libpsl-dev libcurl4-openssl-dev libssl-dev zlib1g-dev nodejs npm curl clang
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wpointer-arith -Wcast-qual -Wformat=2 -Wvla
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -Iinclude -Ibuild/gen \
+              $(PKG_CFLAGS) $(CFLAGS)
+LDLIBS := $(PKG_LIBS) -lpthread
+
+# SANITIZE=address,undefined builds into build-san/ so both trees coexist.
+ifdef SANITIZE
+BUILD := build-san
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SANITIZE)
+else
+BUILD := build
+endif
+
+SRC := $(wildcard src/*.c)
+LIB_SRC := $(filter-out src/main.c,$(SRC))
+LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/embedded.o
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/%)
+MIGRATIONS := $(sort $(wildcard db/migrations/*.sql))
+
+.PHONY: all deps run test unit api check-deps clean bench fuzz format
+all: $(BUILD)/essayd
+
+check-deps:
+	@pkg-config --exists $(PKGS) && command -v node >/dev/null && command -v npm >/dev/null \
+	  && command -v curl >/dev/null || $(MAKE) --no-print-directory deps
+
+# Installs what a fresh Debian machine lacks (apt-get as root, else sudo).
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+$(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)/obj
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# db/migrations/*.sql and openapi.yaml are compiled into the binary, so a
+# binary always carries the schema and the spec it was built with.
+$(BUILD)/gen/embedded.c: $(MIGRATIONS) openapi.yaml tools/embed.sh | $(BUILD)/obj
+	@mkdir -p $(BUILD)/gen
+	sh tools/embed.sh $(MIGRATIONS) -- openapi.yaml > $@
+
+$(BUILD)/obj/embedded.o: $(BUILD)/gen/embedded.c include/embedded.h
+	$(CC) $(ALL_CFLAGS) -Wno-overlength-strings -c $< -o $@
+
+$(BUILD)/libessayd.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/essayd: $(BUILD)/obj/main.o $(BUILD)/libessayd.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/test_%: tests/unit/test_%.c tests/unit/harness.h $(BUILD)/libessayd.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libessayd.a $(LDLIBS)
+
+$(BUILD)/obj:
+	mkdir -p $@
+
+unit: $(UNIT_BIN)
+
+# Serves the bundled corpus on http://127.0.0.1:8080 (db/essays.db is
+# rebuilt from db/corpus when missing; re-import leaves unchanged files alone).
+run: check-deps
+	@$(MAKE) --no-print-directory all
+	./build/essayd import --db db/essays.db db/corpus/*.txt
+	./build/essayd serve --db db/essays.db --host 127.0.0.1 --port 8080
+
+# Every test, twice: a normal build and an ASan+UBSan build.
+test: check-deps
+	@bash tests/run.sh
+
+bench: all
+	@bash bench/run.sh
+
+clean:
+	rm -rf build build-san
+
+format:
+	clang-format -i src/*.c include/*.h tests/unit/*.c

@@ -1,0 +1,39 @@
+/*
+ * api.h — the resource handlers the route table (routes.c) points at.
+ * Each answers exactly once through reply_*() (http.h); path arguments
+ * are in r->args in the order of the pattern's {params}, and the router
+ * has already rejected unknown or repeated query parameters.
+ */
+#ifndef ESSAYD_API_H
+#define ESSAYD_API_H
+
+#include "http.h"
+
+/* api_meta.c */
+void api_index(request *r);
+void api_health(request *r);
+void api_openapi(request *r);
+
+/* api_articles.c */
+void api_articles_list(request *r);
+void api_article_get(request *r);
+
+/* api_claims.c; api_article_claims is /v1/articles/{article}/claims */
+void api_claims_list(request *r);
+void api_article_claims(request *r);
+void api_claim_get(request *r);
+
+/* api_endnotes.c */
+void api_endnotes_list(request *r);
+void api_article_endnotes(request *r);
+void api_endnote_get(request *r);
+
+/* A positive decimal id of at most 18 digits: true and *id set, else false. */
+bool api_parse_id(const char *s, int64_t *id);
+
+/* Resolves an {article} path argument or ?article= value (all digits: an
+ * id, else a slug) to an article id. Returns the id, 0 when no such
+ * article exists, -1 on a database error. */
+int64_t api_resolve_article(sqlite3 *db, const char *ref);
+
+#endif

@@ -1,0 +1,28 @@
+/*
+ * server.h — the HTTP daemon: configuration and lifecycle.
+ */
+#ifndef ESSAYD_SERVER_H
+#define ESSAYD_SERVER_H
+
+#include <stdint.h>
+
+typedef struct {
+    const char *db_path;
+    const char *host;        /* IPv4 or IPv6 literal to bind */
+    unsigned port;           /* 0: an ephemeral port */
+    unsigned threads;        /* worker threads, each with its own SQLite connection */
+    unsigned max_connections;
+    unsigned timeout_s;      /* idle connection timeout */
+    uint64_t max_body_bytes; /* request bodies beyond this get 413 */
+} server_config;
+
+/* Defaults: 127.0.0.1:8080, 2 threads, 512 connections, 30 s. */
+void server_config_defaults(server_config *c);
+
+/* Checks the database, starts the daemon, prints
+ * "essayd: listening on http://HOST:PORT" on stdout, and serves until
+ * SIGINT or SIGTERM. Returns 0 after a clean shutdown, 1 on a startup
+ * error (reported on stderr). */
+int server_run(const server_config *c);
+
+#endif

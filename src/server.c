@@ -1,0 +1,210 @@
+/*
+ * server.c — the libmicrohttpd daemon and the per-request lifecycle.
+ *
+ * libmicrohttpd calls the access handler several times per request: once
+ * with the headers (we allocate the per-request state), once per body
+ * chunk, and once more to answer. The state is freed in the completion
+ * callback, whatever happened. Each pool thread keeps one read-only SQLite
+ * connection, opened on first use and closed when the thread exits.
+ */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "http.h"
+#include "store.h"
+#include "text.h"
+
+typedef struct {
+    char *path;        /* our copy: the router cuts path arguments in place */
+    uint64_t body_bytes;
+} request_state;
+
+static const server_config *config;
+static pthread_key_t db_key;
+
+void server_config_defaults(server_config *c)
+{
+    c->db_path = NULL;
+    c->host = "127.0.0.1";
+    c->port = 8080;
+    c->threads = 2;
+    c->max_connections = 512;
+    c->timeout_s = 30;
+    c->max_body_bytes = 1u << 20;
+}
+
+static void close_thread_db(void *db) { store_close(db); }
+
+/* This thread's connection, opened on first use. NULL after logging. */
+static sqlite3 *thread_db(void)
+{
+    sqlite3 *db = pthread_getspecific(db_key);
+    if (db) return db;
+    char *err = NULL;
+    if (store_open(config->db_path, STORE_READ_ONLY, &db, &err) < 0) {
+        fprintf(stderr, "essayd: %s\n", err ? err : "cannot open database");
+        free(err);
+        return NULL;
+    }
+    pthread_setspecific(db_key, db);
+    return db;
+}
+
+static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+                                     const char *value, size_t value_size)
+{
+    (void)kind;
+    request *r = cls;
+    if (r->nquery == MAX_QUERY_PARAMS) {
+        r->query_overflow = true;
+        return MHD_NO;
+    }
+    if (strlen(key) != key_size) r->query_has_nul = true;
+    r->query[r->nquery++] = (query_param){key, value ? value : "", value ? value_size : 0};
+    return MHD_YES;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_data_size,
+                                  void **req_cls)
+{
+    (void)cls, (void)version, (void)upload_data;
+    request_state *st = *req_cls;
+    if (!st) {
+        st = calloc(1, sizeof *st);
+        if (!st || !(st->path = strdup(url))) {
+            free(st);
+            return MHD_NO;
+        }
+        *req_cls = st;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        /* No route reads a body yet: count it (to refuse floods) and drop it. */
+        st->body_bytes += *upload_data_size;
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    request r = {0};
+    r.conn = conn;
+    r.method = method;
+    r.path = st->path;
+    if (st->body_bytes > config->max_body_bytes) {
+        reply_problem(&r, 413, "payload-too-large", "Content Too Large", "request body over %llu bytes",
+                      (unsigned long long)config->max_body_bytes);
+        return r.result;
+    }
+    MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_query, &r);
+    if (r.query_has_nul) {
+        reply_problem(&r, 400, "invalid-parameter", "Invalid parameter", "a query parameter name holds a NUL byte");
+        return r.result;
+    }
+    r.db = thread_db();
+    if (!r.db) {
+        reply_problem(&r, 503, "unavailable", "Service Unavailable", "the database cannot be opened");
+        return r.result;
+    }
+    route_request(&r);
+    return r.result;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls, (void)conn, (void)toe;
+    request_state *st = *req_cls;
+    if (!st) return;
+    free(st->path);
+    free(st);
+    *req_cls = NULL;
+}
+
+static void log_mhd(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    fputs("essayd: libmicrohttpd: ", stderr);
+    vfprintf(stderr, fmt, ap);
+}
+
+int server_run(const server_config *c)
+{
+    config = c;
+    char *err = NULL;
+    sqlite3 *db = NULL;
+    /* Open read-write once: applies migrations, so a newer binary upgrades
+     * an older database before any reader opens it. */
+    if (store_open(c->db_path, STORE_READ_WRITE, &db, &err) < 0) {
+        fprintf(stderr, "essayd: %s\n", err ? err : "cannot open database");
+        free(err);
+        return 1;
+    }
+    store_close(db);
+
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+    if (inet_pton(AF_INET, c->host, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)c->port);
+    } else if (inet_pton(AF_INET6, c->host, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)c->port);
+        flags |= MHD_USE_IPv6;
+    } else {
+        fprintf(stderr, "essayd: --host %s is not an IPv4 or IPv6 address\n", c->host);
+        return 1;
+    }
+    if (pthread_key_create(&db_key, close_thread_db) != 0) {
+        fprintf(stderr, "essayd: pthread_key_create failed\n");
+        return 1;
+    }
+
+    /* Block the stop signals in every thread; the main thread waits for
+     * them with sigwait below. The pool threads inherit this mask. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    /* Limits are set on purpose (issue 2): libmicrohttpd 0.9.75 with epoll
+     * can leave sockets stuck once its connection table fills if idle
+     * connections are never timed out. */
+    struct MHD_Daemon *d = MHD_start_daemon(
+        flags, (uint16_t)c->port, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)c->threads, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned int)c->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)c->timeout_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL, MHD_OPTION_END);
+    if (!d) {
+        fprintf(stderr, "essayd: cannot listen on %s port %u: %s\n", c->host, c->port, strerror(errno));
+        return 1;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    unsigned port = info ? info->port : c->port;
+    if (strchr(c->host, ':'))
+        printf("essayd: listening on http://[%s]:%u\n", c->host, port);
+    else
+        printf("essayd: listening on http://%s:%u\n", c->host, port);
+    fflush(stdout);
+
+    int sig = 0;
+    sigwait(&stop, &sig);
+    fprintf(stderr, "essayd: %s received, shutting down\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    MHD_stop_daemon(d);
+    return 0;
+}

@@ -1,0 +1,499 @@
+/*
+ * store.c — schema migrations, the essay importer's transaction, and the
+ * per-connection statement cache.
+ */
+#include "store.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "embedded.h"
+#include "text.h"
+
+static void set_errmsg(char **errmsg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void set_errmsg(char **errmsg, const char *fmt, ...)
+{
+    if (!errmsg) return;
+    va_list ap;
+    va_start(ap, fmt);
+    char buf[512];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    *errmsg = strdup(buf);
+}
+
+/* ---- statement cache ----------------------------------------------------
+ * Each thread talks to one connection, so the cache is thread-local and
+ * belongs to whichever connection last used it. */
+
+#define STMT_CACHE_SIZE 64
+
+typedef struct {
+    char *sql;
+    sqlite3_stmt *st;
+} cached_stmt;
+
+static _Thread_local struct {
+    sqlite3 *db;
+    cached_stmt e[STMT_CACHE_SIZE];
+    size_t n;
+} cache;
+
+static void cache_clear(void)
+{
+    for (size_t k = 0; k < cache.n; k++) {
+        sqlite3_finalize(cache.e[k].st);
+        free(cache.e[k].sql);
+    }
+    cache.n = 0;
+    cache.db = NULL;
+}
+
+sqlite3_stmt *store_stmt(sqlite3 *db, const char *sql)
+{
+    if (cache.db != db) cache_clear();
+    cache.db = db;
+    for (size_t k = 0; k < cache.n; k++) {
+        if (strcmp(cache.e[k].sql, sql) != 0) continue;
+        cached_stmt hit = cache.e[k];
+        memmove(&cache.e[1], &cache.e[0], k * sizeof hit); /* most recent first */
+        cache.e[0] = hit;
+        sqlite3_reset(hit.st);
+        sqlite3_clear_bindings(hit.st);
+        return hit.st;
+    }
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        fprintf(stderr, "essayd: cannot prepare statement: %s\n  %s\n", sqlite3_errmsg(db), sql);
+        return NULL;
+    }
+    char *copy = strdup(sql);
+    if (!copy) {
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    if (cache.n == STMT_CACHE_SIZE) {
+        cache.n--;
+        sqlite3_finalize(cache.e[cache.n].st);
+        free(cache.e[cache.n].sql);
+    }
+    memmove(&cache.e[1], &cache.e[0], cache.n * sizeof cache.e[0]);
+    cache.e[0] = (cached_stmt){copy, st};
+    cache.n++;
+    return st;
+}
+
+const char *store_text(sqlite3_stmt *st, int col) { return (const char *)sqlite3_column_text(st, col); }
+
+/* ---- opening and migrating --------------------------------------------- */
+
+int store_schema_version(void)
+{
+    int n = 0;
+    while (essayd_migrations[n]) n++;
+    return n;
+}
+
+static int exec(sqlite3 *db, const char *sql, char **errmsg)
+{
+    char *e = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &e) != SQLITE_OK) {
+        set_errmsg(errmsg, "%s", e ? e : sqlite3_errmsg(db));
+        sqlite3_free(e);
+        return -1;
+    }
+    return 0;
+}
+
+static int user_version(sqlite3 *db)
+{
+    sqlite3_stmt *st;
+    int v = -1;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK) return -1;
+    if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static int migrate(sqlite3 *db, char **errmsg)
+{
+    if (exec(db, "BEGIN IMMEDIATE", errmsg) < 0) return -1;
+    int have = user_version(db), want = store_schema_version();
+    if (have < 0 || have > want) {
+        set_errmsg(errmsg, have < 0 ? "cannot read the schema version"
+                                    : "database schema is newer than this essayd; upgrade essayd");
+        exec(db, "ROLLBACK", NULL);
+        return -1;
+    }
+    for (int v = have; v < want; v++) {
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
+        if (exec(db, essayd_migrations[v], errmsg) < 0 || exec(db, pragma, errmsg) < 0) {
+            exec(db, "ROLLBACK", NULL);
+            return -1;
+        }
+    }
+    return exec(db, "COMMIT", errmsg);
+}
+
+int store_open(const char *path, store_mode mode, sqlite3 **out, char **errmsg)
+{
+    sqlite3 *db = NULL;
+    int flags = mode == STORE_READ_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
+    *out = NULL;
+    if (sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        set_errmsg(errmsg, "%s: %s", path, db ? sqlite3_errmsg(db) : "cannot open");
+        sqlite3_close(db);
+        return -1;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_extended_result_codes(db, 1);
+    if (exec(db, "PRAGMA foreign_keys = ON", errmsg) < 0) goto fail;
+    if (mode == STORE_READ_WRITE) {
+        /* NORMAL in WAL mode survives a crash of the process, which is what
+         * bulk import promises (API-NOTES "Writes"). */
+        if (exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL", errmsg) < 0) goto fail;
+        if (migrate(db, errmsg) < 0) goto fail;
+    } else {
+        int v = user_version(db);
+        if (v != store_schema_version()) {
+            if (v < 0)
+                set_errmsg(errmsg, "%s: %s", path, sqlite3_errmsg(db));
+            else
+                set_errmsg(errmsg, "%s: schema version %d, this essayd needs %d", path, v, store_schema_version());
+            goto fail;
+        }
+    }
+    *out = db;
+    return 0;
+fail:
+    sqlite3_close(db);
+    return -1;
+}
+
+void store_close(sqlite3 *db)
+{
+    if (!db) return;
+    if (cache.db == db) cache_clear();
+    sqlite3_close(db);
+}
+
+int64_t store_generation(sqlite3 *db)
+{
+    sqlite3_stmt *st = store_stmt(db, "SELECT value FROM meta WHERE key = 'generation'");
+    if (!st) return -1;
+    int64_t g = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_reset(st);
+    return g;
+}
+
+/* ---- import ------------------------------------------------------------- */
+
+static int bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
+{
+    return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i);
+}
+
+static int step_done(sqlite3 *db, sqlite3_stmt *st, char **errmsg)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        set_errmsg(errmsg, "database: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    return 0;
+}
+
+static void utc_now(char out[32])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Finds the article e is the same essay as, or a free slug for a new one.
+ * Sets *id (0 for new), and slug. */
+static int resolve_identity(sqlite3 *db, const essay *e, int64_t *id, char slug[256], char *old_sha,
+                            int *old_parser, char **errmsg)
+{
+    char *base = e->slug ? strdup(e->slug) : slugify(e->title, strlen(e->title));
+    if (!base) {
+        set_errmsg(errmsg, "out of memory");
+        return -1;
+    }
+    if (strlen(base) > 200) base[200] = '\0';
+    sqlite3_stmt *st = store_stmt(db, "SELECT id, title, source_sha256, parser_version FROM articles WHERE slug = ?");
+    int rc = -1;
+    if (!st) goto done;
+    for (int k = 1; k < 10000; k++) {
+        if (k == 1)
+            snprintf(slug, 256, "%s", base);
+        else
+            snprintf(slug, 256, "%s-%d", base, k);
+        sqlite3_bind_text(st, 1, slug, -1, SQLITE_TRANSIENT);
+        int s = sqlite3_step(st);
+        if (s == SQLITE_DONE) {
+            *id = 0;
+            rc = 0;
+            break;
+        }
+        if (s != SQLITE_ROW) {
+            set_errmsg(errmsg, "database: %s", sqlite3_errmsg(db));
+            break;
+        }
+        const char *title = store_text(st, 1);
+        if (e->slug || (title && strcmp(title, e->title) == 0)) {
+            *id = sqlite3_column_int64(st, 0);
+            snprintf(old_sha, 65, "%s", store_text(st, 2));
+            *old_parser = sqlite3_column_int(st, 3);
+            rc = 0;
+            break;
+        }
+        sqlite3_reset(st);
+        if (e->slug) break; /* unreachable: an explicit slug always matches */
+    }
+    if (st) sqlite3_reset(st);
+done:
+    free(base);
+    return rc;
+}
+
+static char *authors_json(const essay *e)
+{
+    json_t *a = json_array();
+    if (!a) return NULL;
+    for (size_t k = 0; k < e->nauthors; k++) {
+        if (json_array_append_new(a, json_string(e->authors[k])) < 0) {
+            json_decref(a);
+            return NULL;
+        }
+    }
+    char *s = json_dumps(a, JSON_COMPACT);
+    json_decref(a);
+    return s;
+}
+
+static char *markers_json(const essay_paragraph *p)
+{
+    json_t *a = json_array();
+    if (!a) return NULL;
+    for (size_t k = 0; k < p->nmarkers; k++) {
+        const essay_marker *m = &p->markers[k];
+        json_t *o = json_pack("{s:i, s:I, s:I, s:I, s:I}", "n", m->n, "start", (json_int_t)m->start, "end",
+                              (json_int_t)m->end, "start_utf16", (json_int_t)m->start_utf16, "end_utf16",
+                              (json_int_t)m->end_utf16);
+        if (!o || json_array_append_new(a, o) < 0) {
+            json_decref(a);
+            return NULL;
+        }
+    }
+    char *s = json_dumps(a, JSON_COMPACT);
+    json_decref(a);
+    return s;
+}
+
+static int insert_content(sqlite3 *db, const essay *e, int64_t id, const char *slug, char **errmsg)
+{
+    sqlite3_stmt *st;
+    for (size_t k = 0; k < e->nparagraphs; k++) {
+        const essay_paragraph *p = &e->paragraphs[k];
+        char *markers = markers_json(p);
+        if (!markers) goto oom;
+        st = store_stmt(db, "INSERT INTO paragraphs (article_id, idx, kind, text, markers) VALUES (?,?,?,?,?)");
+        if (!st) {
+            free(markers);
+            goto db_error;
+        }
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)k);
+        sqlite3_bind_text(st, 3, p->kind == PARA_QUOTE ? "quote" : "text", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, p->text, (int)p->len, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 5, markers, -1, SQLITE_TRANSIENT);
+        free(markers);
+        if (step_done(db, st, errmsg) < 0) return -1;
+    }
+    int64_t *endnote_ids = calloc(e->nendnotes ? e->nendnotes : 1, sizeof *endnote_ids);
+    if (!endnote_ids) goto oom;
+    for (size_t k = 0; k < e->nendnotes; k++) {
+        const essay_endnote *en = &e->endnotes[k];
+        st = store_stmt(db, "INSERT INTO endnotes (article_id, n, raw, author, date, title, publisher, retrieved, "
+                            "url, host, domain) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+        if (!st) {
+            free(endnote_ids);
+            goto db_error;
+        }
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int(st, 2, en->n);
+        sqlite3_bind_text(st, 3, en->raw, -1, SQLITE_TRANSIENT);
+        bind_text_or_null(st, 4, en->cit.author);
+        bind_text_or_null(st, 5, en->cit.date);
+        bind_text_or_null(st, 6, en->cit.title);
+        bind_text_or_null(st, 7, en->cit.publisher);
+        bind_text_or_null(st, 8, en->cit.retrieved);
+        bind_text_or_null(st, 9, en->cit.url);
+        bind_text_or_null(st, 10, en->cit.host);
+        bind_text_or_null(st, 11, en->cit.domain);
+        if (step_done(db, st, errmsg) < 0) {
+            free(endnote_ids);
+            return -1;
+        }
+        endnote_ids[k] = sqlite3_last_insert_rowid(db);
+    }
+    for (size_t k = 0; k < e->nclaims; k++) {
+        const essay_claim *ec = &e->claims[k];
+        const claim *c = &ec->c;
+        strbuf kb = {0};
+        char hash[65];
+        if (sb_puts(&kb, slug) < 0 || sb_putc(&kb, '\n') < 0 || sb_puts(&kb, c->text) < 0) {
+            sb_free(&kb);
+            free(endnote_ids);
+            goto oom;
+        }
+        sha256_hex(kb.data, kb.len, hash);
+        sb_free(&kb);
+        hash[16] = '\0';
+        st = store_stmt(db, "INSERT INTO claims (article_id, idx, paragraph, start, \"end\", start_utf16, end_utf16, "
+                            "text, key, cited, quote, statistic, normative) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        if (!st) {
+            free(endnote_ids);
+            goto db_error;
+        }
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)k);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)ec->paragraph);
+        sqlite3_bind_int64(st, 4, (sqlite3_int64)c->start);
+        sqlite3_bind_int64(st, 5, (sqlite3_int64)c->end);
+        sqlite3_bind_int64(st, 6, (sqlite3_int64)c->start_utf16);
+        sqlite3_bind_int64(st, 7, (sqlite3_int64)c->end_utf16);
+        sqlite3_bind_text(st, 8, c->text, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 9, hash, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int(st, 10, c->nendnotes > 0);
+        sqlite3_bind_int(st, 11, c->quote);
+        sqlite3_bind_int(st, 12, c->statistic);
+        sqlite3_bind_int(st, 13, c->normative);
+        if (step_done(db, st, errmsg) < 0) {
+            free(endnote_ids);
+            return -1;
+        }
+        int64_t claim_id = sqlite3_last_insert_rowid(db);
+        for (size_t m = 0; m < c->nendnotes; m++) {
+            long idx = essay_find_endnote(e, c->endnotes[m]);
+            st = store_stmt(db, "INSERT INTO claim_endnotes (claim_id, pos, n, endnote_id) VALUES (?,?,?,?)");
+            if (!st) {
+                free(endnote_ids);
+                goto db_error;
+            }
+            sqlite3_bind_int64(st, 1, claim_id);
+            sqlite3_bind_int64(st, 2, (sqlite3_int64)m);
+            sqlite3_bind_int(st, 3, c->endnotes[m]);
+            if (idx >= 0)
+                sqlite3_bind_int64(st, 4, endnote_ids[idx]);
+            else
+                sqlite3_bind_null(st, 4);
+            if (step_done(db, st, errmsg) < 0) {
+                free(endnote_ids);
+                return -1;
+            }
+        }
+    }
+    free(endnote_ids);
+    return 0;
+oom:
+    set_errmsg(errmsg, "out of memory");
+    return -1;
+db_error:
+    set_errmsg(errmsg, "database: %s", sqlite3_errmsg(db));
+    return -1;
+}
+
+int store_import(sqlite3 *db, const essay *e, const char *source_name, const char *sha256, import_result *res,
+                 char **errmsg)
+{
+    int64_t id = 0;
+    char old_sha[65] = "";
+    int old_parser = 0;
+    char now[32];
+    char *authors = NULL, *category_slug = NULL;
+    utc_now(now);
+    if (exec(db, "BEGIN IMMEDIATE", errmsg) < 0) return -1;
+    if (resolve_identity(db, e, &id, res->slug, old_sha, &old_parser, errmsg) < 0) goto rollback;
+    res->article_id = id;
+    if (id && strcmp(old_sha, sha256) == 0 && old_parser == ESSAY_PARSER_VERSION) {
+        res->outcome = IMPORT_UNCHANGED;
+        return exec(db, "COMMIT", errmsg);
+    }
+    if (!(authors = authors_json(e))) goto oom;
+    if (e->category && !(category_slug = slugify(e->category, strlen(e->category)))) goto oom;
+
+    sqlite3_stmt *st;
+    if (id) {
+        /* Claims and endnotes are replaced wholesale (their ids may change;
+         * claim keys do not); the article keeps its id. */
+        static const char *const wipe[] = {"DELETE FROM claims WHERE article_id = ?",
+                                           "DELETE FROM endnotes WHERE article_id = ?",
+                                           "DELETE FROM paragraphs WHERE article_id = ?"};
+        for (size_t k = 0; k < 3; k++) {
+            if (!(st = store_stmt(db, wipe[k]))) goto db_error;
+            sqlite3_bind_int64(st, 1, id);
+            if (step_done(db, st, errmsg) < 0) goto rollback;
+        }
+        st = store_stmt(db, "UPDATE articles SET title=?, category=?, category_slug=?, published=?, venue=?, note=?, "
+                            "authors=?, word_count=?, paragraph_count=?, claim_count=?, endnote_count=?, "
+                            "slug_explicit=?, source_name=?, source_sha256=?, parser_version=?, "
+                            "version=version+1, updated_at=? WHERE id=?");
+    } else {
+        st = store_stmt(db, "INSERT INTO articles (title, category, category_slug, published, venue, note, authors, "
+                            "word_count, paragraph_count, claim_count, endnote_count, slug_explicit, source_name, "
+                            "source_sha256, parser_version, updated_at, created_at, slug) "
+                            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    }
+    if (!st) goto db_error;
+    sqlite3_bind_text(st, 1, e->title, -1, SQLITE_TRANSIENT);
+    bind_text_or_null(st, 2, e->category);
+    bind_text_or_null(st, 3, category_slug);
+    bind_text_or_null(st, 4, e->published);
+    bind_text_or_null(st, 5, e->venue);
+    bind_text_or_null(st, 6, e->note);
+    sqlite3_bind_text(st, 7, authors, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 8, (sqlite3_int64)e->word_count);
+    sqlite3_bind_int64(st, 9, (sqlite3_int64)e->nparagraphs);
+    sqlite3_bind_int64(st, 10, (sqlite3_int64)e->nclaims);
+    sqlite3_bind_int64(st, 11, (sqlite3_int64)e->nendnotes);
+    sqlite3_bind_int(st, 12, e->slug != NULL);
+    bind_text_or_null(st, 13, source_name);
+    sqlite3_bind_text(st, 14, sha256, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 15, ESSAY_PARSER_VERSION);
+    sqlite3_bind_text(st, 16, now, -1, SQLITE_TRANSIENT);
+    if (id) {
+        sqlite3_bind_int64(st, 17, id);
+    } else {
+        sqlite3_bind_text(st, 17, now, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 18, res->slug, -1, SQLITE_TRANSIENT);
+    }
+    if (step_done(db, st, errmsg) < 0) goto rollback;
+    res->outcome = id ? IMPORT_REPLACED : IMPORT_IMPORTED;
+    if (!id) id = sqlite3_last_insert_rowid(db);
+    res->article_id = id;
+    if (insert_content(db, e, id, res->slug, errmsg) < 0) goto rollback;
+    if (exec(db, "UPDATE meta SET value = value + 1 WHERE key = 'generation'", errmsg) < 0) goto rollback;
+    free(authors);
+    free(category_slug);
+    return exec(db, "COMMIT", errmsg);
+oom:
+    set_errmsg(errmsg, "out of memory");
+    goto rollback;
+db_error:
+    set_errmsg(errmsg, "database: %s", sqlite3_errmsg(db));
+rollback:
+    free(authors);
+    free(category_slug);
+    exec(db, "ROLLBACK", NULL);
+    return -1;
+}

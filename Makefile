@@ -2,7 +2,9 @@
 CC ?= cc
 PKGS := libmicrohttpd jansson sqlite3 libpsl libcurl libcrypto zlib
 DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev \
-            libpsl-dev libcurl4-openssl-dev libssl-dev zlib1g-dev nodejs npm curl clang
+            libpsl-dev libcurl4-openssl-dev libssl-dev zlib1g-dev curl clang
+# Node.js runs the API tests; Debian's nodejs + npm unless a node is already there.
+NODE_PKGS := nodejs npm
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -39,6 +41,7 @@ check-deps:
 # Installs what a fresh Debian machine lacks (apt-get as root, else sudo).
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	command -v npm >/dev/null || missing="$$missing $(NODE_PKGS)"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:" $$missing; \
 	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \

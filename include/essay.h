@@ -20,6 +20,9 @@
  * files are parsed again by a newer binary (API-NOTES "Identity"). */
 #define ESSAY_PARSER_VERSION 1
 
+/* Endnote numbers run from 1 to this (a marker has 1 to 4 digits). */
+#define ESSAY_MAX_ENDNOTE 9999
+
 /* Files larger than this are rejected before parsing. */
 #define ESSAY_MAX_BYTES (4u * 1024u * 1024u)
 
@@ -79,6 +82,7 @@ typedef struct {
     size_t word_count;
     char **warnings; /* "line 12: marker [9] has no endnote"; owned */
     size_t nwarnings;
+    long *endnote_index; /* n → index into endnotes, or -1; owned */
 } essay;
 
 /* Parses buf[0..len). Returns a tree the caller releases with essay_free,

@@ -36,8 +36,8 @@ typedef struct request {
     char argbuf[512];
     query_param query[MAX_QUERY_PARAMS];
     size_t nquery;
-    bool query_overflow; /* more than MAX_QUERY_PARAMS were sent */
-    bool query_has_nul;  /* a name or value held a NUL byte */
+    const char *query_overflow; /* the first name beyond MAX_QUERY_PARAMS, if any */
+    const char *query_has_nul;  /* the first name holding a NUL byte, if any */
     const char *allow;      /* sent as an Allow header with the reply when set */
     enum MHD_Result result; /* set by reply_*() */
     bool replied;

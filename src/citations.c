@@ -126,14 +126,30 @@ static const char *find_ci(const char *s, size_t len, const char *needle)
     return NULL;
 }
 
+/* The first occurrence of word in s[0..len) that is followed by white space
+ * (any Unicode white space: entries use no-break spaces too). Sets *after to
+ * the first byte past that white space. */
+static const char *find_word(const char *s, size_t len, const char *word, const char **after)
+{
+    size_t n = strlen(word);
+    for (size_t i = 0; i + n < len; i++) {
+        if (strncasecmp(s + i, word, n) != 0 || (i > 0 && isalpha((unsigned char)s[i - 1]))) continue;
+        size_t j = i + n;
+        if (!uc_is_space(utf8_next(s, len, &j))) continue;
+        *after = s + j;
+        return s + i;
+    }
+    return NULL;
+}
+
 /* "Retrieved December 22, 2017, from" → retrieved; shortens *len to cut
  * the clause off. */
 static int take_retrieved(const char *s, size_t *len, citation *c)
 {
-    const char *r = find_ci(s, *len, "retrieved ");
-    if (!r) r = find_ci(s, *len, "accessed ");
+    const char *d;
+    const char *r = find_word(s, *len, "retrieved", &d);
+    if (!r) r = find_word(s, *len, "accessed", &d);
     if (!r) return 0;
-    const char *d = strchr(r, ' ') + 1;
     const char *end = s + *len;
     const char *from = find_ci(d, (size_t)(end - d), "from");
     const char *de = from ? from : end;

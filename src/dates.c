@@ -108,11 +108,12 @@ int date_parse_iso(const char *s, size_t len, char out[11])
     }
 #undef YEAR
 #undef DAY
+    bool has_day = n == 3;
     if (n >= 2 && m == 0) return -1;
-    if (y < 1000 || m < 0 || m > 12 || (d && (!m || d < 1 || d > days_in(y, m)))) return -1;
+    if (y < 1000 || m < 0 || m > 12 || (has_day && (d < 1 || d > days_in(y, m)))) return -1;
     if (y > 9999) return -1;
     char iso[32];
-    if (d)
+    if (has_day)
         snprintf(iso, sizeof iso, "%04d-%02d-%02d", y, m, d);
     else if (m)
         snprintf(iso, sizeof iso, "%04d-%02d", y, m);

@@ -41,6 +41,28 @@ static void set_error(essay_error *err, int lineno, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Arrays in the tree grow geometrically: an array holding count elements
+ * always has room for capacity_for(count), so its capacity need not be
+ * stored. Growing one element at a time would be quadratic on a 4 MiB file
+ * of one-line paragraphs. */
+static size_t capacity_for(size_t n)
+{
+    size_t c = 8;
+    while (c < n) c *= 2;
+    return c;
+}
+
+static int grow_array(void *arrp, size_t count, size_t add, size_t elem)
+{
+    void **arr = arrp;
+    size_t have = count ? capacity_for(count) : 0, need = count + add;
+    if (need <= have) return 0;
+    void *nv = realloc(*arr, capacity_for(need) * elem);
+    if (!nv) return -1;
+    *arr = nv;
+    return 0;
+}
+
 /* 1-based line and column (in code points) of byte offset at. */
 static void locate(const char *buf, size_t at, int *lineno, size_t *col)
 {
@@ -82,6 +104,16 @@ static int check_bytes(const char *buf, size_t len, essay_error *err)
         locate(buf, bad, &l, &col);
         set_error(err, l, "invalid UTF-8 at column %zu (byte 0x%02X)", col, (unsigned char)buf[bad]);
         return -1;
+    }
+    /* C1 controls (U+0080..U+009F, but NEL, which is white space) are
+     * what mis-decoded Windows-1252 text looks like. */
+    for (size_t i = 0; i + 1 < len; i++) {
+        unsigned char c = (unsigned char)buf[i], d = (unsigned char)buf[i + 1];
+        if (c == 0xC2 && d >= 0x80 && d <= 0x9F && d != 0x85) {
+            locate(buf, i, &l, &col);
+            set_error(err, l, "control character U+%04X at column %zu; is this Windows-1252 text?", d, col);
+            return -1;
+        }
     }
     return 0;
 }
@@ -218,9 +250,7 @@ static int add_warning(essay *e, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    char **nv = realloc(e->warnings, (e->nwarnings + 1) * sizeof *nv);
-    if (!nv) return -1;
-    e->warnings = nv;
+    if (grow_array(&e->warnings, e->nwarnings, 1, sizeof *e->warnings) < 0) return -1;
     if (!(e->warnings[e->nwarnings] = strdup(buf))) return -1;
     e->nwarnings++;
     return 0;
@@ -271,9 +301,7 @@ static bool looks_like_category(const lines *ls, size_t b, size_t e)
 
 static int add_paragraph(essay *e, const lines *ls, size_t b, size_t end)
 {
-    essay_paragraph *nv = realloc(e->paragraphs, (e->nparagraphs + 1) * sizeof *nv);
-    if (!nv) return -1;
-    e->paragraphs = nv;
+    if (grow_array(&e->paragraphs, e->nparagraphs, 1, sizeof *e->paragraphs) < 0) return -1;
     essay_paragraph *p = &e->paragraphs[e->nparagraphs];
     memset(p, 0, sizeof *p);
     if (!(p->text = join_block(ls, b, end, &p->len))) return -1;
@@ -304,46 +332,35 @@ static int add_paragraph(essay *e, const lines *ls, size_t b, size_t end)
     return 0;
 }
 
-static int add_endnote(essay *e, int n, const char *raw, size_t len, int lineno, essay_error *err)
+/* Adds endnote n, its text taken from *raw (which is reset). Returns 0,
+ * -1 on allocation failure, -2 with *err set for a duplicate. */
+static int add_endnote(essay *e, int n, strbuf *raw, int lineno, essay_error *err)
 {
-    for (size_t k = 0; k < e->nendnotes; k++) {
-        if (e->endnotes[k].n == n) {
-            set_error(err, lineno, "endnote [%d] is listed twice (first at line %d)", n, e->endnotes[k].line);
-            return -2;
-        }
+    if (e->endnote_index[n] >= 0) {
+        set_error(err, lineno, "endnote [%d] is listed twice (first at line %d)", n,
+                  e->endnotes[e->endnote_index[n]].line);
+        return -2;
     }
-    essay_endnote *nv = realloc(e->endnotes, (e->nendnotes + 1) * sizeof *nv);
-    if (!nv) return -1;
-    e->endnotes = nv;
+    if (grow_array(&e->endnotes, e->nendnotes, 1, sizeof *e->endnotes) < 0) return -1;
     essay_endnote *en = &e->endnotes[e->nendnotes];
     memset(en, 0, sizeof *en);
-    if (!(en->raw = xstrndup(raw, len))) return -1;
+    if (!(en->raw = sb_take(raw))) return -1;
     en->n = n;
     en->line = lineno;
-    e->nendnotes++;
+    e->endnote_index[n] = (long)e->nendnotes++;
     return 0;
 }
 
-static int append_to_last_endnote(essay *e, const char *s, size_t len)
-{
-    essay_endnote *en = &e->endnotes[e->nendnotes - 1];
-    size_t old = strlen(en->raw);
-    char *r = realloc(en->raw, old + 1 + len + 1);
-    if (!r) return -1;
-    r[old] = ' ';
-    memcpy(r + old + 1, s, len);
-    r[old + 1 + len] = '\0';
-    en->raw = r;
-    return 0;
-}
-
-/* Reads the lines after "Endnotes:". Returns 0, -1 on allocation failure,
- * -2 with *err set on a format error. */
+/* Reads the lines after "Endnotes:". An entry runs from its "[n]" line to
+ * the next entry; other lines join it with one space. Returns 0, -1 on
+ * allocation failure, -2 with *err set on a format error. */
 static int parse_endnotes(essay *e, const lines *ls, size_t from, size_t to, bool want_category,
                           essay_error *err)
 {
+    strbuf cur = {0};
+    int cur_n = 0, cur_line = 0, rc = 0;
     size_t k = from;
-    while (k < to) {
+    while (k < to && rc == 0) {
         if (blank(&ls->v[k])) {
             k++;
             continue;
@@ -355,30 +372,35 @@ static int parse_endnotes(essay *e, const lines *ls, size_t from, size_t to, boo
             if (!blank(&ls->v[j])) last_block = false;
         if (last_block && want_category && looks_like_category(ls, b, k)) {
             line t = stripped(&ls->v[b]);
-            if (!(e->category = xstrndup(t.s, t.len))) return -1;
+            if (!(e->category = xstrndup(t.s, t.len))) rc = -1;
             break;
         }
-        for (size_t j = b; j < k; j++) {
+        for (size_t j = b; j < k && rc == 0; j++) {
             line t = stripped(&ls->v[j]);
             int n;
             size_t m = marker_at(t.s, t.len, 0, &n);
             if (m) {
+                if (cur_n) rc = add_endnote(e, cur_n, &cur, cur_line, err);
                 size_t rb, re;
                 utf8_trim(t.s + m, t.len - m, &rb, &re);
-                int rc = add_endnote(e, n, t.s + m + rb, re - rb, t.no, err);
-                if (rc) return rc;
-            } else if (e->nendnotes > 0) {
+                if (rc == 0 && sb_append(&cur, t.s + m + rb, re - rb) < 0) rc = -1;
+                cur_n = n;
+                cur_line = t.no;
+            } else if (cur_n) {
                 if (j == b && add_warning(e, "line %d: text in the endnotes section joined to endnote [%d]",
-                                          t.no, e->endnotes[e->nendnotes - 1].n) < 0)
-                    return -1;
-                if (append_to_last_endnote(e, t.s, t.len) < 0) return -1;
+                                          t.no, cur_n) < 0)
+                    rc = -1;
+                else if (sb_putc(&cur, ' ') < 0 || sb_append(&cur, t.s, t.len) < 0)
+                    rc = -1;
             } else {
                 set_error(err, t.no, "expected an endnote entry \"[n] ...\" after the Endnotes heading");
-                return -2;
+                rc = -2;
             }
         }
     }
-    return 0;
+    if (rc == 0 && cur_n) rc = add_endnote(e, cur_n, &cur, cur_line, err);
+    sb_free(&cur);
+    return rc;
 }
 
 static size_t count_words(const char *s, size_t len)
@@ -411,12 +433,10 @@ static int analyse(essay *e)
         claim *cs;
         size_t n;
         if (sentences_split(para->text, para->len, para->kind == PARA_QUOTE, &cs, &n) < 0) return -1;
-        essay_claim *nv = n ? realloc(e->claims, (e->nclaims + n) * sizeof *nv) : e->claims;
-        if (n && !nv) {
+        if (grow_array(&e->claims, e->nclaims, n, sizeof *e->claims) < 0) {
             claims_free(cs, n);
             return -1;
         }
-        e->claims = nv;
         for (size_t k = 0; k < n; k++) e->claims[e->nclaims + k] = (essay_claim){cs[k], p};
         e->nclaims += n;
         free(cs); /* the claims' contents moved into e->claims */
@@ -426,16 +446,23 @@ static int analyse(essay *e)
                 add_warning(e, "line %d: marker [%d] has no endnote", para->line, para->markers[m].n) < 0)
                 return -1;
     }
+    bool *cited = calloc(ESSAY_MAX_ENDNOTE + 1, sizeof *cited);
+    if (!cited) return -1;
+    for (size_t p = 0; p < e->nparagraphs; p++)
+        for (size_t m = 0; m < e->paragraphs[p].nmarkers; m++) cited[e->paragraphs[p].markers[m].n] = true;
     for (size_t k = 0; k < e->nendnotes; k++) {
         essay_endnote *en = &e->endnotes[k];
-        if (citation_parse(en->raw, strlen(en->raw), &en->cit) < 0) return -1;
-        bool cited = false;
-        for (size_t p = 0; p < e->nparagraphs && !cited; p++)
-            for (size_t m = 0; m < e->paragraphs[p].nmarkers; m++)
-                if (e->paragraphs[p].markers[m].n == en->n) cited = true;
-        if (!cited && add_warning(e, "line %d: endnote [%d] is not cited in the text", en->line, en->n) < 0)
+        bool is_cited = cited[en->n];
+        if (citation_parse(en->raw, strlen(en->raw), &en->cit) < 0) {
+            free(cited);
             return -1;
+        }
+        if (!is_cited && add_warning(e, "line %d: endnote [%d] is not cited in the text", en->line, en->n) < 0) {
+            free(cited);
+            return -1;
+        }
     }
+    free(cited);
     return 0;
 }
 
@@ -456,7 +483,10 @@ essay *essay_parse(const char *buf, size_t len, essay_error *err)
     if (check_bytes(buf, len, err) < 0) return NULL;
     lines ls = {0};
     essay *e = calloc(1, sizeof *e);
-    if (!e || split_lines(buf, len, &ls) < 0) goto oom;
+    if (!e || !(e->endnote_index = malloc((ESSAY_MAX_ENDNOTE + 1) * sizeof *e->endnote_index)) ||
+        split_lines(buf, len, &ls) < 0)
+        goto oom;
+    for (int n = 0; n <= ESSAY_MAX_ENDNOTE; n++) e->endnote_index[n] = -1;
 
     size_t k = 0;
     while (k < ls.n && blank(&ls.v[k])) k++;
@@ -507,9 +537,7 @@ essay *essay_parse(const char *buf, size_t len, essay_error *err)
             *seen = l->no;
             if (!(*dst = xstrndup(v, vl))) goto oom;
         } else {
-            char **na = realloc(e->authors, (e->nauthors + 1) * sizeof *na);
-            if (!na) goto oom;
-            e->authors = na;
+            if (grow_array(&e->authors, e->nauthors, 1, sizeof *e->authors) < 0) goto oom;
             if (!(e->authors[e->nauthors] = xstrndup(v, vl))) goto oom;
             e->nauthors++;
         }
@@ -575,9 +603,7 @@ fail:
 
 long essay_find_endnote(const essay *e, int n)
 {
-    for (size_t k = 0; k < e->nendnotes; k++)
-        if (e->endnotes[k].n == n) return (long)k;
-    return -1;
+    return n >= 1 && n <= ESSAY_MAX_ENDNOTE ? e->endnote_index[n] : -1;
 }
 
 void essay_free(essay *e)
@@ -608,5 +634,6 @@ void essay_free(essay *e)
     free(e->endnotes);
     for (size_t k = 0; k < e->nwarnings; k++) free(e->warnings[k]);
     free(e->warnings);
+    free(e->endnote_index);
     free(e);
 }

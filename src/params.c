@@ -21,11 +21,11 @@ int param_bool(request *r, const char *name, int *out)
 {
     const query_param *p = query_get(r, name);
     if (!p) return 0;
-    if (strcmp(p->value, "true") == 0 || strcmp(p->value, "1") == 0) {
+    if (strcmp(p->value, "true") == 0) {
         *out = 1;
         return 1;
     }
-    if (strcmp(p->value, "false") == 0 || strcmp(p->value, "0") == 0) {
+    if (strcmp(p->value, "false") == 0) {
         *out = 0;
         return 1;
     }

@@ -98,6 +98,9 @@ static json_t *problem_body(unsigned status, const char *type_slug, const char *
 }
 
 static void vproblem(request *r, unsigned status, const char *type_slug, const char *title, json_t *extra,
+                     const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
+
+static void vproblem(request *r, unsigned status, const char *type_slug, const char *title, json_t *extra,
                      const char *fmt, va_list ap)
 {
     char detail[512];
@@ -119,6 +122,8 @@ void reply_problem(request *r, unsigned status, const char *type_slug, const cha
     vproblem(r, status, type_slug, title, NULL, fmt, ap);
     va_end(ap);
 }
+
+static void invalid_params(request *r, json_t *params, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static void invalid_params(request *r, json_t *params, const char *fmt, ...)
 {

@@ -91,8 +91,7 @@ static bool accepts(const route *rt, const char *name)
 static bool check_query(request *r, const route *rt)
 {
     if (r->query_overflow) {
-        reply_problem(r, 400, "invalid-parameter", "Invalid parameter", "more than %d query parameters",
-                      MAX_QUERY_PARAMS);
+        reply_bad_param(r, r->query_overflow, "is beyond the limit of %d query parameters", MAX_QUERY_PARAMS);
         return false;
     }
     json_t *bad = json_array();

@@ -423,7 +423,35 @@ static bool number_is_statistic(const tokens *tk, size_t k)
         return false;
     if (t->plain && t->digits == 4) return false; /* a year */
     if ((prev && word_in(prev, MONTHS)) || (next && word_in(next, MONTHS))) return false;
-    if (prev && word_in(prev, LABELS)) return false;
+    /* "No. 10", "Art. 5": look past the abbreviation's full stop. */
+    const token *label = prev;
+    if (label && label->kind == TOK_SYMBOL && label->symbol == '.' && k >= 2) label = &tk->t[k - 2];
+    if (label && word_in(label, LABELS)) return false;
+    return true;
+}
+
+/* Words after which a number word refers to known things rather than
+ * counting them: "the two major powers", "the first two World Wars". */
+static const char *const REFERRING[] = {"the", "these", "those", "both", "its", "their", "his", "her", "our",
+                                        "your", "my", "first", "last", "next", "other", "same", NULL};
+/* Words that cannot be the counted noun after a number word. */
+static const char *const NOT_NOUNS[] = {"and", "or", "to", "of", "by", "in", "on", "at", "for", "with", "from",
+                                        "than", "is", "are", "was", "were", "who", "which", "that", "cannot",
+                                        "can", "will", "would", "should", "must", "may", "might", "another",
+                                        "way", "side", NULL};
+
+/* "Twelve soldiers", "three states": a number word (two and up) counting
+ * the noun that follows it. */
+static bool number_word_counts(const tokens *tk, size_t k)
+{
+    const token *t = &tk->t[k];
+    if (!word_in(t, NUMBER_WORDS) || word_is(t, "one") || word_is(t, "a") || word_is(t, "half") ||
+        word_is(t, "several") || word_is(t, "dozen"))
+        return false;
+    if (t->glued_after || k + 1 >= tk->n) return false; /* "Six-Party", "twenty-five" */
+    const token *next = &tk->t[k + 1];
+    if (next->kind != TOK_WORD || word_in(next, NOT_NOUNS) || word_in(next, NUMBER_WORDS)) return false;
+    if (k > 0 && (word_in(&tk->t[k - 1], REFERRING) || tk->t[k - 1].glued_after)) return false;
     return true;
 }
 
@@ -454,6 +482,7 @@ bool text_is_statistic(const char *text)
         } else if (word_is(t, "half") && next && word_is(next, "of")) {
             found = true;
         }
+        if (!found && number_word_counts(&tk, k)) found = true;
     }
     free(tk.t);
     return found;

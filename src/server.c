@@ -66,10 +66,10 @@ static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const c
     (void)kind;
     request *r = cls;
     if (r->nquery == MAX_QUERY_PARAMS) {
-        r->query_overflow = true;
+        r->query_overflow = key;
         return MHD_NO;
     }
-    if (strlen(key) != key_size) r->query_has_nul = true;
+    if (strlen(key) != key_size && !r->query_has_nul) r->query_has_nul = key;
     r->query[r->nquery++] = (query_param){key, value ? value : "", value ? value_size : 0};
     return MHD_YES;
 }
@@ -106,7 +106,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_query, &r);
     if (r.query_has_nul) {
-        reply_problem(&r, 400, "invalid-parameter", "Invalid parameter", "a query parameter name holds a NUL byte");
+        reply_bad_param(&r, r.query_has_nul, "has a NUL byte in its name");
         return r.result;
     }
     r.db = thread_db();
@@ -128,6 +128,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     free(st);
     *req_cls = NULL;
 }
+
+static void log_mhd(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 static void log_mhd(void *cls, const char *fmt, va_list ap)
 {
@@ -184,12 +186,13 @@ int server_run(const server_config *c)
      * can leave sockets stuck once its connection table fills if idle
      * connections are never timed out. */
     struct MHD_Daemon *d = MHD_start_daemon(
-        flags, (uint16_t)c->port, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        flags, (uint16_t)c->port, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)c->threads, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned int)c->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)c->timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-        MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL, MHD_OPTION_END);
+        MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "essayd: cannot listen on %s port %u: %s\n", c->host, c->port, strerror(errno));
         return 1;

@@ -44,7 +44,7 @@ unit_suite() { # unit_suite BUILD_DIR
     for t in "$dir"/test_*; do
         [ -x "$t" ] || continue
         echo "-- $t"
-        "$t" tests/golden > "$log.unit" 2>&1
+        "$t" > "$log.unit" 2>&1
         local rc=$?
         cat "$log.unit"
         local line

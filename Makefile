@@ -2,7 +2,7 @@
 CC ?= cc
 PKGS := libmicrohttpd jansson sqlite3 libpsl libcurl libcrypto zlib
 DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev \
-            libpsl-dev libcurl4-openssl-dev libssl-dev zlib1g-dev curl clang
+            libpsl-dev libcurl4-openssl-dev libssl-dev zlib1g-dev curl jq sqlite3 clang
 # Node.js runs the API tests; Debian's nodejs + npm unless a node is already there.
 NODE_PKGS := nodejs npm
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -36,7 +36,8 @@ all: $(BUILD)/essayd
 
 check-deps:
 	@pkg-config --exists $(PKGS) && command -v node >/dev/null && command -v npm >/dev/null \
-	  && command -v curl >/dev/null || $(MAKE) --no-print-directory deps
+	  && command -v curl >/dev/null && command -v jq >/dev/null && command -v sqlite3 >/dev/null \
+	  && command -v clang >/dev/null || $(MAKE) --no-print-directory deps
 
 # Installs what a fresh Debian machine lacks (apt-get as root, else sudo).
 deps:

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "http.h"
 #include "store.h"
@@ -143,6 +144,12 @@ int server_run(const server_config *c)
     config = c;
     char *err = NULL;
     sqlite3 *db = NULL;
+    /* A mistyped --db must not quietly serve a new, empty corpus. */
+    if (access(c->db_path, F_OK) != 0) {
+        fprintf(stderr, "essayd: no database at %s (create it with: essayd import --db %s FILE...)\n", c->db_path,
+                c->db_path);
+        return 1;
+    }
     /* Open read-write once: applies migrations, so a newer binary upgrades
      * an older database before any reader opens it. */
     if (store_open(c->db_path, STORE_READ_WRITE, &db, &err) < 0) {
@@ -182,7 +189,8 @@ int server_run(const server_config *c)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    /* Limits are set on purpose (issue 2): libmicrohttpd 0.9.75 with epoll
+    /* No MHD_OPTION_LISTENING_ADDRESS_REUSE: its SO_REUSEPORT would let a
+     * second essayd share the port silently. Limits are set on purpose (issue 2): libmicrohttpd 0.9.75 with epoll
      * can leave sockets stuck once its connection table fills if idle
      * connections are never timed out. */
     struct MHD_Daemon *d = MHD_start_daemon(
@@ -191,7 +199,7 @@ int server_run(const server_config *c)
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)c->threads, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned int)c->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)c->timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
         MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "essayd: cannot listen on %s port %u: %s\n", c->host, c->port, strerror(errno));

@@ -3,8 +3,9 @@
 #
 #   1. C unit tests and golden cases          (build/test_*)
 #   2. openapi.yaml through a real linter     (Redocly CLI)
-#   3. the API suite over real HTTP           (tests/api/run.mjs against build/essayd)
-#   4. 1 and 3 again under ASan + UBSan       (build-san/, leaks checked at exit)
+#   3. the command line: import and serve     (tests/cli/run.sh, real SQLite files)
+#   4. the API suite over real HTTP           (tests/api/run.mjs against build/essayd)
+#   5. 1, 3 and 4 again under ASan + UBSan    (build-san/, leaks checked at exit)
 #
 # Each suite prints its own "N passed, N failed" last; this script adds
 # them up. A suite that crashes or prints no such line counts as a failure.
@@ -19,7 +20,8 @@ suite() { # suite NAME COMMAND...
     local name=$1
     shift
     echo "== $name"
-    "$@" 2>&1 | tee "$log"
+    # External suites get a time limit; shell functions limit their own parts.
+    if declare -F "$1" >/dev/null; then "$@"; else timeout 900 "$@"; fi 2>&1 | tee "$log"
     local rc=${PIPESTATUS[0]}
     local line
     line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
@@ -90,10 +92,12 @@ npm_install || { echo "npm ci failed"; echo "0 passed, 1 failed"; exit 1; }
 
 suite "unit (gcc -O2)" unit_suite build
 suite "openapi lint" lint_suite
+suite "cli (build/essayd)" env ESSAYD_BIN=build/essayd bash tests/cli/run.sh
 suite "api (build/essayd)" env ESSAYD_BIN=build/essayd node tests/api/run.mjs
 
 if build SANITIZE=address,undefined CC=clang; then
     suite "unit (ASan+UBSan)" unit_suite build-san
+    suite "cli (ASan+UBSan)" env ESSAYD_BIN=build-san/essayd bash tests/cli/run.sh
     suite "api (ASan+UBSan)" env ESSAYD_BIN=build-san/essayd node tests/api/run.mjs
 else
     total_fail=$((total_fail + 1))

@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# Command-line tests: essayd import and serve as a user runs them, against
+# real SQLite files and a real server on 127.0.0.1 (an ephemeral port).
+# Last line: "N passed, N failed".
+set -u
+cd "$(dirname "$0")/../.."
+BIN=${ESSAYD_BIN:-build/essayd}
+BIN=$(readlink -f "$BIN")
+SEED=$(readlink -f db/corpus/assessing-us-china-diplomatic-solution-to-north-korea.txt)
+T=$(mktemp -d)
+SERVER_PID=
+cleanup() {
+    [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT
+
+pass=0
+fail=0
+check() { # check NAME COMMAND...: passes when the command succeeds
+    local name=$1
+    shift
+    if "$@"; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1))
+        echo "FAIL $name"
+    fi
+}
+has() { grep -qF -- "$2" <<<"$1"; }      # has TEXT NEEDLE
+sql() { sqlite3 "$1" "$2"; }             # sql DB QUERY
+db_fingerprint() { sqlite3 "$1" .dump | sha256sum; }
+
+# ---- usage -----------------------------------------------------------------
+out=$("$BIN" --version); rc=$?
+check "--version exits 0 and names the program" test $rc -eq 0 -a "${out%% *}" = essayd
+out=$("$BIN" --help); rc=$?
+check "--help exits 0" test $rc -eq 0
+check "--help documents import and serve" bash -c "grep -q 'essayd import' <<<\"\$1\" && grep -q 'essayd serve' <<<\"\$1\"" _ "$out"
+"$BIN" frobnicate 2>/dev/null; check "unknown command exits 2" test $? -eq 2
+"$BIN" 2>/dev/null; check "no command exits 2" test $? -eq 2
+"$BIN" import "$SEED" 2>/dev/null; check "import without --db exits 2" test $? -eq 2
+"$BIN" import --db "$T/x.db" 2>/dev/null; check "import without files exits 2" test $? -eq 2
+"$BIN" serve --db "$T/x.db" --port abc 2>/dev/null; check "serve --port abc exits 2" test $? -eq 2
+"$BIN" serve --db "$T/x.db" --bogus 1 2>/dev/null; check "serve with an unknown option exits 2" test $? -eq 2
+err=$("$BIN" serve --db "$T/missing.db" 2>&1); rc=$?
+check "serve on a missing database exits 1" test $rc -eq 1
+check "serve on a missing database says so" has "$err" "no database at"
+check "serve on a missing database creates nothing" test ! -e "$T/missing.db"
+
+# ---- import: imported, unchanged, replaced ---------------------------------
+DB=$T/essays.db
+out=$("$BIN" import --db "$DB" "$SEED" 2>"$T/err"); rc=$?
+check "first import exits 0" test $rc -eq 0
+check "first import says imported with id and slug" \
+    has "$out" "imported $SEED (id 1, slug assessing-u-s-china-diplomatic-solution-to-north-korea)"
+check "first import prints a summary" has "$out" "1 files: 1 imported, 0 replaced, 0 unchanged, 0 failed"
+check "the seed imports without warnings" test ! -s "$T/err"
+check "foreign keys and WAL: journal_mode is wal" test "$(sql "$DB" 'PRAGMA journal_mode')" = wal
+check "schema version recorded in user_version" test "$(sql "$DB" 'PRAGMA user_version')" -ge 1
+claims_before=$(sql "$DB" 'SELECT group_concat(id) FROM claims')
+gen_before=$(sql "$DB" "SELECT value FROM meta WHERE key='generation'")
+fp=$(db_fingerprint "$DB")
+
+out=$("$BIN" import --db "$DB" "$SEED"); rc=$?
+check "re-import of an unchanged file exits 0" test $rc -eq 0
+check "re-import says unchanged" has "$out" "unchanged $SEED (id 1,"
+check "re-import changes nothing in the database" test "$(db_fingerprint "$DB")" = "$fp"
+
+# The same essay with one sentence edited: replaced, same article id.
+sed 's/Until current conditions change, rigorous diplomacy can still take place./Rigorous diplomacy can go on./' \
+    "$SEED" >"$T/seed-edited.txt"
+keys_before=$(sql "$DB" 'SELECT key FROM claims ORDER BY key')
+out=$("$BIN" import --db "$DB" "$T/seed-edited.txt"); rc=$?
+check "changed file exits 0" test $rc -eq 0
+check "changed file with the same title is replaced in place (same id)" has "$out" "replaced $T/seed-edited.txt (id 1,"
+check "replace bumps the article version to 2" test "$(sql "$DB" 'SELECT version FROM articles WHERE id=1')" = 2
+check "replace bumps the generation" test "$(sql "$DB" "SELECT value FROM meta WHERE key='generation'")" -gt "$gen_before"
+check "replace stores the new sentence" test "$(sql "$DB" "SELECT count(*) FROM claims WHERE text='Rigorous diplomacy can go on.'")" = 1
+check "replace leaves one article" test "$(sql "$DB" 'SELECT count(*) FROM articles')" = 1
+keys_after=$(sql "$DB" 'SELECT key FROM claims ORDER BY key')
+same=$(comm -12 <(echo "$keys_before") <(echo "$keys_after") | wc -l)
+check "claim keys survive an edit elsewhere (34 of 35 kept)" test "$same" -eq 34
+check "claim ids of a replaced article are new" test "$(sql "$DB" 'SELECT group_concat(id) FROM claims')" != "$claims_before"
+check "no orphaned claim_endnotes after replace" \
+    test "$(sql "$DB" 'SELECT count(*) FROM claim_endnotes WHERE claim_id NOT IN (SELECT id FROM claims)')" = 0
+check "foreign key check is clean" test -z "$(sql "$DB" 'PRAGMA foreign_key_check')"
+check "integrity check is ok" test "$(sql "$DB" 'PRAGMA integrity_check')" = ok
+
+# A different title that slugifies to an existing slug gets -2.
+printf 'Assessing U.S. China Diplomatic Solution to North Korea\n\nA different essay.\n' >"$T/clash.txt"
+printf 'Assessing U.S. -- China: Diplomatic Solution to North Korea\n\nAnother one.\n' >"$T/clash3.txt"
+out=$("$BIN" import --db "$DB" "$T/clash.txt" "$T/clash3.txt")
+check "a slug clash gets -2" has "$out" "slug assessing-u-s-china-diplomatic-solution-to-north-korea-2)"
+check "a second slug clash gets -3" has "$out" "slug assessing-u-s-china-diplomatic-solution-to-north-korea-3)"
+printf 'Whatever Title\nSlug: assessing-u-s-china-diplomatic-solution-to-north-korea-2\n\nRewritten by slug.\n' >"$T/byslug.txt"
+out=$("$BIN" import --db "$DB" "$T/byslug.txt")
+check "a Slug: header line replaces the article with that slug" has "$out" "replaced $T/byslug.txt"
+check "...and its title changes" test "$(sql "$DB" "SELECT title FROM articles WHERE slug LIKE '%-2'")" = "Whatever Title"
+
+# ---- import: bad files are rejected with FILE:LINE and change nothing -----
+fp=$(db_fingerprint "$DB")
+: >"$T/empty.txt"
+printf '  \n\n\t\n' >"$T/blank.txt"
+printf 'Title\n\nGood line.\nBad \xff byte.\n' >"$T/badutf8.txt"
+printf 'Title\n\nNUL \x00 here.\n' >"$T/binary.txt"
+printf 'Only A Title\n\n\n' >"$T/nobody.txt"
+printf 'Title\n\nBody.[1]\n\nEndnotes:\n\n[1] One.\n[1] Again.\n' >"$T/dupnote.txt"
+head -c 4194305 /dev/zero | tr '\0' 'a' >"$T/huge.txt"
+declare -A want=(
+    [empty]="empty.txt:1: file is empty"
+    [blank]="blank.txt:1: file holds only white space"
+    [badutf8]="badutf8.txt:4: invalid UTF-8 at column 5"
+    [binary]="binary.txt:3: binary data: NUL byte at column 5"
+    [nobody]="nobody.txt:3: no body paragraphs"
+    [dupnote]="dupnote.txt:8: endnote [1] is listed twice (first at line 7)"
+    [huge]="huge.txt:1: file is 4194305 bytes, over the 4194304 byte limit"
+)
+for name in "${!want[@]}"; do
+    err=$("$BIN" import --db "$DB" "$T/$name.txt" 2>&1 >/dev/null); rc=$?
+    check "$name: exit status 1" test $rc -eq 1
+    check "$name: reports '${want[$name]}'" has "$err" "${want[$name]}"
+done
+check "rejected files changed nothing in the database" test "$(db_fingerprint "$DB")" = "$fp"
+
+# One bad file does not stop the others; the summary counts both.
+cp "$SEED" "$T/again.txt"
+printf 'New Essay\n\nIt has a body.[1] And a missing note.[2]\n\nEndnotes:\n\n[1] Smith, J. (2020). A title. Publisher.\n\n[3] Uncited.\n' >"$T/new.txt"
+out=$("$BIN" import --db "$DB" "$T/empty.txt" "$T/new.txt" 2>"$T/err"); rc=$?
+check "a batch with a bad file exits 1" test $rc -eq 1
+check "the good file of the batch is imported" has "$out" "imported $T/new.txt"
+check "the batch summary counts the failure" has "$out" "2 files: 1 imported, 0 replaced, 0 unchanged, 1 failed"
+check "a marker with no endnote is a warning" has "$(cat "$T/err")" "marker [2] has no endnote"
+check "an endnote nobody cites is a warning" has "$(cat "$T/err")" "endnote [3] is not cited"
+
+# ---- schema versions -------------------------------------------------------
+cp "$DB" "$T/future.db"
+sql "$T/future.db" 'PRAGMA user_version = 99'
+err=$("$BIN" import --db "$T/future.db" "$SEED" 2>&1); rc=$?
+check "a database from a newer essayd is refused (exit 1)" test $rc -eq 1
+check "...saying so" has "$err" "newer than this essayd"
+sqlite3 "$T/old.db" 'PRAGMA user_version = 0; CREATE TABLE unrelated (x);'
+"$BIN" import --db "$T/old.db" "$SEED" >/dev/null; rc=$?
+check "an older (version 0) database is migrated on open" test $rc -eq 0 -a "$(sql "$T/old.db" 'PRAGMA user_version')" -ge 1
+
+# ---- serve -----------------------------------------------------------------
+start_server() { # start_server ARGS...: sets SERVER_PID and PORT
+    "$BIN" serve "$@" >"$T/serve.out" 2>"$T/serve.err" &
+    SERVER_PID=$!
+    for _ in $(seq 100); do
+        PORT=$(sed -n 's/^essayd: listening on http:\/\/127.0.0.1:\([0-9]*\)$/\1/p' "$T/serve.out")
+        [ -n "$PORT" ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+stop_server() { # stop_server: SIGTERM, returns the exit status
+    kill -TERM "$SERVER_PID"
+    wait "$SERVER_PID"
+    local rc=$?
+    SERVER_PID=
+    return $rc
+}
+get() { curl -s --max-time 5 "http://127.0.0.1:$PORT$1"; }
+
+check "serve starts on an ephemeral port" start_server --db "$DB" --port 0 --threads 2
+total=$(get /v1/articles | jq .meta.total)
+check "the server lists the imported articles" test "$total" = 4
+"$BIN" import --db "$DB" "$(readlink -f tests/fixtures/federalist/federalist-10.txt)" >/dev/null
+check "meta.total follows an import made while serving" test "$(get /v1/articles | jq .meta.total)" = 5
+check "the new article is served at once" \
+    test "$(get /v1/articles/federalist-no-10-the-same-subject-continued-the-union-as-a-safeguard-against-domestic-faction-and-insurrection | jq -r .title)" \
+    = "Federalist No. 10: The Same Subject Continued (The Union as a Safeguard Against Domestic Faction and Insurrection)"
+stop_server; rc=$?
+check "SIGTERM stops the server with exit 0" test $rc -eq 0
+
+"$BIN" serve --db "$DB" --host 256.1.1.1 --port 0 2>/dev/null; rc=$?
+check "serve on an impossible address exits 1" test $rc -eq 1
+check "ESSAYD_DB and ESSAYD_PORT configure serve" env ESSAYD_DB="$DB" ESSAYD_PORT=0 bash -c "
+    '$BIN' serve >'$T/env.out' 2>/dev/null & pid=\$!
+    for _ in \$(seq 100); do grep -q listening '$T/env.out' && break; sleep 0.05; done
+    port=\$(sed 's/.*://' '$T/env.out'); code=\$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:\$port/healthz)
+    kill \$pid; wait \$pid; test \"\$code\" = 200"
+check "serve refuses a port in use (exit 1)" bash -c "
+    '$BIN' serve --db '$DB' --port 0 >'$T/a.out' 2>/dev/null & pid=\$!
+    for _ in \$(seq 100); do grep -q listening '$T/a.out' && break; sleep 0.05; done
+    port=\$(sed 's/.*://' '$T/a.out'); timeout 10 '$BIN' serve --db '$DB' --port \$port 2>/dev/null; rc=\$?
+    kill \$pid; wait \$pid; test \$rc -eq 1"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

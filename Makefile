@@ -2,7 +2,7 @@
 CC ?= cc
 PKGS := libmicrohttpd jansson sqlite3 libpsl libcurl libcrypto zlib
 DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev \
-            libpsl-dev libcurl4-openssl-dev libssl-dev zlib1g-dev curl jq sqlite3 clang
+            libpsl-dev libcurl4-openssl-dev libssl-dev zlib1g-dev curl jq sqlite3 clang libclang-rt-14-dev
 # Node.js runs the API tests; Debian's nodejs + npm unless a node is already there.
 NODE_PKGS := nodejs npm
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -31,7 +31,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/%)
 MIGRATIONS := $(sort $(wildcard db/migrations/*.sql))
 
-.PHONY: all deps run test unit api check-deps clean bench fuzz format
+.PHONY: all deps run test unit check-deps clean fuzz format
 all: $(BUILD)/essayd
 
 check-deps:
@@ -85,9 +85,6 @@ run: check-deps
 # Every test, twice: a normal build and an ASan+UBSan build.
 test: check-deps
 	@bash tests/run.sh
-
-bench: all
-	@bash bench/run.sh
 
 clean:
 	rm -rf build build-san

@@ -22,11 +22,11 @@ static char *read_file(const char *path, size_t *len)
     struct stat sb;
     char *buf = NULL;
     if (fd < 0) {
-        fprintf(stderr, "%s:0: cannot open: %s\n", path, strerror(errno));
+        fprintf(stderr, "%s: cannot open: %s\n", path, strerror(errno));
         return NULL;
     }
     if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-        fprintf(stderr, "%s:0: not a regular file\n", path);
+        fprintf(stderr, "%s: not a regular file\n", path);
         goto done;
     }
     if ((uint64_t)sb.st_size > ESSAY_MAX_BYTES) {
@@ -36,14 +36,14 @@ static char *read_file(const char *path, size_t *len)
     }
     size_t cap = (size_t)sb.st_size + 1, n = 0;
     if (!(buf = malloc(cap))) {
-        fprintf(stderr, "%s:0: out of memory\n", path);
+        fprintf(stderr, "%s: out of memory\n", path);
         goto done;
     }
     for (;;) {
         ssize_t got = read(fd, buf + n, cap - n);
         if (got < 0 && errno == EINTR) continue;
         if (got < 0) {
-            fprintf(stderr, "%s:0: read error: %s\n", path, strerror(errno));
+            fprintf(stderr, "%s: read error: %s\n", path, strerror(errno));
             free(buf);
             buf = NULL;
             goto done;
@@ -88,7 +88,7 @@ static int import_one(sqlite3 *db, const char *path, import_counts *counts)
     char *msg = NULL;
     int rc = store_import(db, e, base ? base + 1 : path, sha, &res, &msg);
     if (rc < 0) {
-        fprintf(stderr, "%s:0: %s\n", path, msg ? msg : "cannot store");
+        fprintf(stderr, "%s: %s\n", path, msg ? msg : "cannot store");
         free(msg);
     } else {
         for (size_t k = 0; k < e->nwarnings && res.outcome != IMPORT_UNCHANGED; k++)

@@ -66,6 +66,7 @@ static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const c
 {
     (void)kind;
     request *r = cls;
+    if (key_size == 0 && (!value || value_size == 0)) return MHD_YES; /* "?a=1&&b=2", a trailing '&' */
     if (r->nquery == MAX_QUERY_PARAMS) {
         r->query_overflow = key;
         return MHD_NO;

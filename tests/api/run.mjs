@@ -1245,6 +1245,13 @@ test('hostile: 8 KB query strings', async () => {
   await expectInvalid(`/v1/claims?limit=${'9'.repeat(8192)}`, 'limit');
 });
 
+test('empty query parts ("?limit=1&&", a trailing &) are ignored; an empty name with a value is a 400', async () => {
+  const r = await getJson('/v1/claims?limit=1&&');
+  assert.equal(r.meta.limit, 1);
+  assert.equal(r.data.length, 1);
+  await expectInvalid('/v1/claims?=5', '');
+});
+
 test('hostile: 100 query parameters are a 400 problem naming them', async () => {
   const qs = Array.from({ length: 100 }, (_, i) => `p${i}=1`).join('&');
   const r = await get(`/v1/claims?${qs}`);

@@ -5,7 +5,8 @@
 #   2. openapi.yaml through a real linter     (Redocly CLI)
 #   3. the command line: import and serve     (tests/cli/run.sh, real SQLite files)
 #   4. the API suite over real HTTP           (tests/api/run.mjs against build/essayd)
-#   5. 1, 3 and 4 again under ASan + UBSan    (build-san/, leaks checked at exit)
+#   5. 1, 3 and 4 again under ASan + UBSan    (build-san/, leaks checked at exit),
+#      with the fuzz corpus replayed through the fuzz target (tests/fuzz/)
 #
 # Each suite prints its own "N passed, N failed" last; this script adds
 # them up. A suite that crashes or prints no such line counts as a failure.
@@ -97,6 +98,7 @@ suite "api (build/essayd)" env ESSAYD_BIN=build/essayd node tests/api/run.mjs
 
 if build SANITIZE=address,undefined CC=clang; then
     suite "unit (ASan+UBSan)" unit_suite build-san
+    suite "fuzz corpus replay (ASan+UBSan)" bash tests/fuzz/replay.sh
     suite "cli (ASan+UBSan)" env ESSAYD_BIN=build-san/essayd bash tests/cli/run.sh
     suite "api (ASan+UBSan)" env ESSAYD_BIN=build-san/essayd node tests/api/run.mjs
 else

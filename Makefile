@@ -67,7 +67,7 @@ $(BUILD)/libessayd.a: $(LIB_OBJ)
 $(BUILD)/essayd: $(BUILD)/obj/main.o $(BUILD)/libessayd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/test_%: tests/unit/test_%.c tests/unit/harness.h $(BUILD)/libessayd.a
+$(BUILD)/test_%: tests/unit/test_%.c tests/unit/harness.h tests/unit/support.h $(BUILD)/libessayd.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libessayd.a $(LDLIBS)
 
 $(BUILD)/obj:

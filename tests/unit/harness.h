@@ -25,38 +25,51 @@
 static int harness_passed;
 static int harness_failed;
 
-static inline void harness_fail_head_(const char *file, int line,
-                                      const char *msg)
+/* Counts one check. On a failure also prints "FAIL file:line: msg"; the
+ * caller then prints " (got ..., want ...)" and calls harness_fail_end_. */
+static inline int harness_count_(int pass, const char *file, int line,
+                                 const char *msg)
 {
+    if (pass) {
+        harness_passed++;
+        return 1;
+    }
+    harness_failed++;
     printf("FAIL %s:%d: %s", file, line, msg ? msg : "(no message)");
+    return 0;
+}
+
+static inline int harness_fail_end_(void)
+{
+    printf(")\n");
+    fflush(stdout);
+    return 0;
+}
+
+static inline void harness_print_str_(const char *s)
+{
+    if (s)
+        printf("\"%s\"", s);
+    else
+        printf("NULL");
 }
 
 static inline int harness_ok_(int cond, const char *file, int line,
                               const char *msg)
 {
-    if (cond) {
-        harness_passed++;
+    if (harness_count_(cond, file, line, msg))
         return 1;
-    }
-    harness_failed++;
-    harness_fail_head_(file, line, msg);
-    printf(" (got false, want true)\n");
-    fflush(stdout);
-    return 0;
+    printf(" (got false, want true");
+    return harness_fail_end_();
 }
 
 static inline int harness_int_eq_(long long got, long long want,
                                   const char *file, int line, const char *msg)
 {
-    if (got == want) {
-        harness_passed++;
+    if (harness_count_(got == want, file, line, msg))
         return 1;
-    }
-    harness_failed++;
-    harness_fail_head_(file, line, msg);
-    printf(" (got %lld, want %lld)\n", got, want);
-    fflush(stdout);
-    return 0;
+    printf(" (got %lld, want %lld", got, want);
+    return harness_fail_end_();
 }
 
 static inline int harness_str_eq_(const char *got, const char *want,
@@ -68,25 +81,13 @@ static inline int harness_str_eq_(const char *got, const char *want,
         eq = (got == NULL && want == NULL);
     else
         eq = (strcmp(got, want) == 0);
-    if (eq) {
-        harness_passed++;
+    if (harness_count_(eq, file, line, msg))
         return 1;
-    }
-    harness_failed++;
-    harness_fail_head_(file, line, msg);
     printf(" (got ");
-    if (got)
-        printf("\"%s\"", got);
-    else
-        printf("NULL");
+    harness_print_str_(got);
     printf(", want ");
-    if (want)
-        printf("\"%s\"", want);
-    else
-        printf("NULL");
-    printf(")\n");
-    fflush(stdout);
-    return 0;
+    harness_print_str_(want);
+    return harness_fail_end_();
 }
 
 #if defined(__GNUC__)

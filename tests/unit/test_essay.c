@@ -6,8 +6,6 @@
  * tests/fixtures/federalist (skipped when missing).
  */
 #include <ctype.h>
-#include <dirent.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +13,7 @@
 #include "essay.h"
 #include "harness.h"
 #include "sentences.h"
+#include "support.h"
 #include "text.h"
 
 #define SEED_PATH                                                              \
@@ -24,81 +23,14 @@
 /* ---- helpers --------------------------------------------------------------
  */
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t cap = 0, n = 0, got;
-
-    *len = 0;
-    if (!f)
-        return NULL;
-    for (;;) {
-        if (n + 65536 + 1 > cap) {
-            char *nb;
-            cap = cap ? cap * 2 : 131072;
-            nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = nb;
-        }
-        got = fread(buf + n, 1, 65536, f);
-        n += got;
-        if (got < 65536)
-            break;
-    }
-    if (ferror(f)) {
-        free(buf);
-        fclose(f);
-        return NULL;
-    }
-    fclose(f);
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
-/* Case-insensitive substring test (ASCII). */
-static int contains_ci(const char *hay, const char *needle)
-{
-    size_t hn = strlen(hay), nn = strlen(needle), i, j;
-
-    if (nn == 0)
-        return 1;
-    for (i = 0; i + nn <= hn; i++) {
-        for (j = 0; j < nn; j++)
-            if (tolower((unsigned char)hay[i + j]) !=
-                tolower((unsigned char)needle[j]))
-                break;
-        if (j == nn)
-            return 1;
-    }
-    return 0;
-}
-
 static int contains_any_ci(const char *hay, const char *const *needles)
 {
     size_t i;
 
     for (i = 0; needles[i]; i++)
-        if (contains_ci(hay, needles[i]))
+        if (contains_ci(hay, needles[i], strlen(needles[i])))
             return 1;
     return 0;
-}
-
-static int all_space(const char *s, size_t b, size_t e)
-{
-    size_t i = b;
-
-    while (i < e) {
-        uint32_t c = utf8_next(s, e, &i);
-        if (!uc_is_space(c))
-            return 0;
-    }
-    return 1;
 }
 
 /* A tiny growable string for building inputs (independent of strbuf). */
@@ -170,94 +102,81 @@ static essay *parse_str(const char *s, essay_error *err)
 
 /* ---- invariants of a parsed essay ---------------------------------------- */
 
+/* The markers of paragraph para seen so far, claim by claim. */
+struct para_markers {
+    const essay_paragraph *para;
+    size_t nm;
+};
+
+/* test_essay's own checks on claim k of a paragraph (check_claims does the
+ * rest): in a quote paragraph it is a quote; its endnotes are the markers of
+ * its range, and those are the paragraph's markers, in order. */
+static void essay_claim_checks(void *ctx, const char *label, const char *t,
+                               size_t k, const claim *c)
+{
+    struct para_markers *pm = ctx;
+    const essay_paragraph *para = pm->para;
+    size_t be = c->byte_end, i, ci = 0;
+
+    if (para->kind == PARA_QUOTE)
+        OK(c->quote,
+           HMSG("%s: claim %zu in a quote paragraph is a quote", label, k));
+    for (i = c->byte_start; i < be;) {
+        int num = 0;
+        size_t m = marker_at(t, be, i, &num);
+        if (!m) {
+            i++;
+            continue;
+        }
+        OK(ci < c->nendnotes && c->endnotes[ci] == num,
+           HMSG("%s: claim %zu lists marker [%d]", label, k, num));
+        OK(pm->nm < para->nmarkers && para->markers[pm->nm].n == num &&
+               para->markers[pm->nm].byte_start == i,
+           HMSG("%s: marker %zu is [%d] at byte %zu", label, pm->nm, num, i));
+        ci++;
+        pm->nm++;
+        i += m;
+    }
+    INT_EQ(c->nendnotes, ci,
+           HMSG("%s: claim %zu has as many endnotes as markers", label, k));
+}
+
+/* Checks the claims e->claims[first..last) of paragraph p, then the
+ * paragraph's markers. */
 static void check_claims_of(const char *label, const essay *e, size_t p,
                             size_t first, size_t last)
 {
     const essay_paragraph *para = &e->paragraphs[p];
     const char *t = para->text;
-    size_t len = para->len, prev = 0, k, ci, nm = 0, mi;
+    const claim **cl = claim_ptrs(last - first);
+    struct para_markers pm = {para, 0};
+    size_t len = para->len, k, mi;
+    char plabel[512];
+    int ok;
 
-    for (k = first; k < last; k++) {
-        const claim *c = &e->claims[k].c;
-        size_t bs = c->byte_start, be = c->byte_end, i;
-        char *st;
-
-        if (!OK(bs <= be && be <= len && bs >= prev,
-                HMSG("%s: claim %zu range [%zu,%zu) in order inside "
-                     "paragraph %zu (%zu bytes)",
-                     label, k, bs, be, p, len)))
-            return;
-        OK(all_space(t, prev, bs),
-           HMSG("%s: only white space before claim %zu", label, k));
-        OK(bs < be, HMSG("%s: claim %zu is not empty", label, k));
-        if (!OK(utf8_valid(t + bs, be - bs, NULL),
-                HMSG("%s: claim %zu cut on code point boundaries", label, k)))
-            return;
-        INT_EQ(c->start, utf8_cp_count(t, bs),
-               HMSG("%s: claim %zu start (code points)", label, k));
-        INT_EQ(c->end, utf8_cp_count(t, be),
-               HMSG("%s: claim %zu end (code points)", label, k));
-        INT_EQ(c->start_utf16, utf8_utf16_count(t, bs),
-               HMSG("%s: claim %zu start_utf16", label, k));
-        INT_EQ(c->end_utf16, utf8_utf16_count(t, be),
-               HMSG("%s: claim %zu end_utf16", label, k));
-        st = strip_markers(t + bs, be - bs);
-        STR_EQ(c->text, st,
-               HMSG("%s: claim %zu text is strip_markers(slice)", label, k));
-        free(st);
-        if (para->kind == PARA_QUOTE)
-            OK(c->quote,
-               HMSG("%s: claim %zu in a quote paragraph is a quote", label, k));
-
-        /* The claim's endnotes are the markers of its range, and they are
-         * the paragraph's markers, in order. */
-        ci = 0;
-        for (i = bs; i < be;) {
-            int num = 0;
-            size_t m = marker_at(t, be, i, &num);
-            if (!m) {
-                i++;
-                continue;
-            }
-            OK(ci < c->nendnotes && c->endnotes[ci] == num,
-               HMSG("%s: claim %zu lists marker [%d]", label, k, num));
-            OK(nm < para->nmarkers && para->markers[nm].n == num &&
-                   para->markers[nm].byte_start == i,
-               HMSG("%s: paragraph %zu marker %zu is [%d] at byte %zu", label,
-                    p, nm, num, i));
-            ci++;
-            nm++;
-            i += m;
-        }
-        INT_EQ(c->nendnotes, ci,
-               HMSG("%s: claim %zu has as many endnotes as markers", label, k));
-        prev = be;
-    }
-    OK(all_space(t, prev, len),
-       HMSG("%s: only white space after the last claim of paragraph %zu", label,
-            p));
-    INT_EQ(para->nmarkers, nm,
-           HMSG("%s: paragraph %zu markers all inside claims", label, p));
+    snprintf(plabel, sizeof plabel, "%s: paragraph %zu", label, p);
+    for (k = first; k < last; k++)
+        cl[k - first] = &e->claims[k].c;
+    ok = check_claims(plabel, t, len, cl, last - first, essay_claim_checks,
+                      &pm);
+    free(cl);
+    if (!ok)
+        return;
+    INT_EQ(para->nmarkers, pm.nm,
+           HMSG("%s: markers all inside claims", plabel));
 
     for (mi = 0; mi < para->nmarkers; mi++) {
         const essay_marker *m = &para->markers[mi];
         int num = 0;
         if (!OK(m->byte_end <= len && m->byte_start < m->byte_end,
-                HMSG("%s: paragraph %zu marker %zu range", label, p, mi)))
+                HMSG("%s: marker %zu range", plabel, mi)))
             continue;
         INT_EQ(marker_at(t, len, m->byte_start, &num),
                m->byte_end - m->byte_start,
-               HMSG("%s: paragraph %zu marker %zu is a marker", label, p, mi));
-        INT_EQ(num, m->n,
-               HMSG("%s: paragraph %zu marker %zu number", label, p, mi));
-        INT_EQ(m->start, utf8_cp_count(t, m->byte_start),
-               HMSG("%s: paragraph %zu marker %zu start", label, p, mi));
-        INT_EQ(m->end, utf8_cp_count(t, m->byte_end),
-               HMSG("%s: paragraph %zu marker %zu end", label, p, mi));
-        INT_EQ(m->start_utf16, utf8_utf16_count(t, m->byte_start),
-               HMSG("%s: paragraph %zu marker %zu start_utf16", label, p, mi));
-        INT_EQ(m->end_utf16, utf8_utf16_count(t, m->byte_end),
-               HMSG("%s: paragraph %zu marker %zu end_utf16", label, p, mi));
+               HMSG("%s: marker %zu is a marker", plabel, mi));
+        INT_EQ(num, m->n, HMSG("%s: marker %zu number", plabel, mi));
+        check_offsets(plabel, "marker", mi, t, m->byte_start, m->byte_end,
+                      m->start, m->end, m->start_utf16, m->end_utf16);
     }
 }
 
@@ -338,6 +257,18 @@ static long claim_citing(const essay *e, int n)
     return -1;
 }
 
+/* How many times the claims cite n. */
+static size_t times_cited(const essay *e, int n)
+{
+    size_t k, i, count = 0;
+
+    for (k = 0; k < e->nclaims; k++)
+        for (i = 0; i < e->claims[k].c.nendnotes; i++)
+            if (e->claims[k].c.endnotes[i] == n)
+                count++;
+    return count;
+}
+
 static int ends_with(const char *s, const char *suffix)
 {
     size_t n, m;
@@ -349,8 +280,65 @@ static int ends_with(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+static int starts_with(const char *s, const char *prefix)
+{
+    return s && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
 /* ---- the seed essay
  * ----------------------------------------------------------- */
+
+/* The seed's claim that cites [n]; NULL or -1: not checked. */
+struct cited {
+    int n;
+    size_t paragraph;          /* the claim's paragraph */
+    const char *starts, *ends; /* how its text starts / ends */
+    const char *text;          /* its whole text */
+    int quote, statistic, normative;
+};
+
+static const struct cited seed_cited[] = {
+    /* [1]: the scare quotes around 'direct contact' make no quote. */
+    {1, 1, "As recently as October", "possibility of talks.", NULL, 0, -1,
+     -1},
+    /* [2]: "No one" is no number. */
+    {2, 1, NULL, NULL,
+     "Also, U.S. Defense Secretary, Jim Mattis, has said, "
+     "\u201cNo one is rushing for war.\u201d",
+     1, 0, -1},
+    {3, 2, "Any act of war", "an estimated 1 million deceased.", NULL, -1, 1,
+     -1},
+    /* [4]: on the sentence after the ellipsis, in a quote paragraph. */
+    {4, 4, "He stressed that", NULL, NULL, 1, -1, -1},
+    {5, 5, NULL, "negotiating the Iranian nuclear deal.", NULL, -1, -1, -1},
+    {6, 7, NULL, "China has to be part of that solution.\u201d", NULL, 1, -1,
+     1},
+    {7, 8, NULL, "North Korean nuclearization.", NULL, -1, -1, -1},
+};
+
+static void check_cited(const essay_claim *ec, const struct cited *w)
+{
+    const claim *c = &ec->c;
+
+    INT_EQ(ec->paragraph, w->paragraph,
+           HMSG("seed: [%d] is in paragraph %zu", w->n, w->paragraph));
+    if (w->starts)
+        OK(starts_with(c->text, w->starts),
+           HMSG("seed: [%d] starts with \"%s\"", w->n, w->starts));
+    if (w->ends)
+        OK(ends_with(c->text, w->ends),
+           HMSG("seed: [%d] ends with \"%s\"", w->n, w->ends));
+    if (w->text)
+        STR_EQ(c->text, w->text, HMSG("seed: [%d] claim text", w->n));
+    if (w->quote >= 0)
+        INT_EQ(c->quote, w->quote, HMSG("seed: [%d] quote", w->n));
+    if (w->statistic >= 0)
+        INT_EQ(c->statistic, w->statistic,
+               HMSG("seed: [%d] statistic", w->n));
+    if (w->normative >= 0)
+        INT_EQ(c->normative, w->normative,
+               HMSG("seed: [%d] normative", w->n));
+}
 
 static void test_seed(const char *path)
 {
@@ -365,13 +353,11 @@ static void test_seed(const char *path)
         "2017-10-16", "2017-10-26", "2017-04-24", "2017-08-07",
         "2017-12-21", "2017-09-04", "2017-11-19"};
     static const int lines[7] = {32, 34, 36, 38, 40, 42, 44};
-    static const size_t para_of[8] = {0, 1, 1, 2, 4, 5, 7, 8};
     essay_error err;
     essay *e;
     char *buf;
     size_t len, i, p;
     long k;
-    int n;
 
     buf = read_file(path, &len);
     if (!OK(buf != NULL, HMSG("read the seed essay %s", path)))
@@ -439,74 +425,22 @@ static void test_seed(const char *path)
 
     /* Claims: every sentence; markers on the right sentence. */
     INT_EQ(e->nclaims, 35, "seed claims");
-    for (n = 1; n <= 7; n++) {
-        size_t count = 0, j;
-        k = claim_citing(e, n);
-        if (!OK(k >= 0, HMSG("seed: a claim cites [%d]", n)))
+    for (i = 0; i < sizeof seed_cited / sizeof seed_cited[0]; i++) {
+        const struct cited *w = &seed_cited[i];
+        k = claim_citing(e, w->n);
+        if (!OK(k >= 0, HMSG("seed: a claim cites [%d]", w->n)))
             continue;
-        INT_EQ(e->claims[k].paragraph, para_of[n],
-               HMSG("seed: [%d] is in paragraph %zu", n, para_of[n]));
-        for (i = 0; i < e->nclaims; i++)
-            for (j = 0; j < e->claims[i].c.nendnotes; j++)
-                if (e->claims[i].c.endnotes[j] == n)
-                    count++;
-        INT_EQ(count, 1, HMSG("seed: [%d] is cited once", n));
+        INT_EQ(times_cited(e, w->n), 1,
+               HMSG("seed: [%d] is cited once", w->n));
+        check_cited(&e->claims[k], w);
     }
-    k = claim_citing(e, 1);
-    if (k >= 0) {
-        OK(ends_with(e->claims[k].c.text, "possibility of talks."),
-           "seed: [1] ends with \"possibility of talks.\"");
-        OK(strncmp(e->claims[k].c.text, "As recently as October", 22) == 0,
-           "seed: [1] starts its sentence");
-        INT_EQ(e->claims[k].c.quote, 0, "seed: [1] scare quote is no quote");
-    }
-    k = claim_citing(e, 2);
-    if (k >= 0) {
-        STR_EQ(e->claims[k].c.text,
-               "Also, U.S. Defense Secretary, Jim Mattis, has said, "
-               "\u201cNo one is rushing for war.\u201d",
-               "seed: [2] claim text");
-        INT_EQ(e->claims[k].c.quote, 1, "seed: [2] is a quote");
-        INT_EQ(e->claims[k].c.statistic, 0,
-               "seed: [2] \"No one\" is no number");
-    }
-    k = claim_citing(e, 3);
-    if (k >= 0) {
-        OK(ends_with(e->claims[k].c.text, "an estimated 1 million deceased."),
-           "seed: [3] ends with \"an estimated 1 million deceased.\"");
-        OK(strncmp(e->claims[k].c.text, "Any act of war", 14) == 0,
-           "seed: [3] starts its sentence");
-        INT_EQ(e->claims[k].c.statistic, 1, "seed: [3] is a statistic");
-    }
-    k = claim_citing(e, 4);
-    if (k >= 0) {
-        OK(strncmp(e->claims[k].c.text, "He stressed that", 16) == 0,
-           "seed: [4] is on the sentence after the ellipsis");
-        INT_EQ(e->claims[k].c.quote, 1, "seed: [4] in a quote paragraph");
-    }
-    k = claim_citing(e, 5);
-    if (k >= 0)
-        OK(ends_with(e->claims[k].c.text,
-                     "negotiating the Iranian nuclear deal."),
-           "seed: [5] claim text");
     k = claim_citing(e, 6);
-    if (k >= 0) {
-        OK(ends_with(e->claims[k].c.text,
-                     "China has to be part of that solution.\u201d"),
-           "seed: [6] claim text");
-        INT_EQ(e->claims[k].c.normative, 1, "seed: [6] is normative");
-        INT_EQ(e->claims[k].c.quote, 1, "seed: [6] is a quote");
-        if ((size_t)k + 1 < e->nclaims) {
-            OK(strncmp(e->claims[k + 1].c.text, "Ninety percent", 14) == 0,
-               "seed: the Ninety percent claim follows [6]");
-            INT_EQ(e->claims[k + 1].c.statistic, 1,
-                   "seed: \"Ninety percent\" is a statistic");
-        }
+    if (k >= 0 && (size_t)k + 1 < e->nclaims) {
+        OK(strncmp(e->claims[k + 1].c.text, "Ninety percent", 14) == 0,
+           "seed: the Ninety percent claim follows [6]");
+        INT_EQ(e->claims[k + 1].c.statistic, 1,
+               "seed: \"Ninety percent\" is a statistic");
     }
-    k = claim_citing(e, 7);
-    if (k >= 0)
-        OK(ends_with(e->claims[k].c.text, "North Korean nuclearization."),
-           "seed: [7] claim text");
     if (e->nclaims > 0) {
         STR_EQ(e->claims[0].c.text,
                "During the past year, The Trump Administration and the Kim "
@@ -681,28 +615,33 @@ static void variant(const char *label, const char *s, size_t len, int lines_ok)
 
 static void test_variants(void)
 {
+    /* BASE rewritten line by line (see rewrite). */
+    static const struct {
+        const char *label, *eol, *suffix;
+        int extra_blank, lines_ok;
+    } rewrites[] = {
+        {"CRLF", "\r\n", "", 0, 1},
+        {"trailing spaces", "\n", "  \t", 0, 1},
+        {"several blank lines", "\n", "", 3, 0},
+        {"CRLF + blank lines", "\r\n", "", 1, 0},
+    };
     char *s;
-    size_t len;
+    size_t len, i;
     buf_t b = {0};
 
     variant("base", BASE, strlen(BASE), 1);
 
-    s = rewrite(BASE, "\r\n", "", 0, &len);
-    variant("CRLF", s, len, 1);
-    free(s);
+    for (i = 0; i < sizeof rewrites / sizeof rewrites[0]; i++) {
+        s = rewrite(BASE, rewrites[i].eol, rewrites[i].suffix,
+                    rewrites[i].extra_blank, &len);
+        variant(rewrites[i].label, s, len, rewrites[i].lines_ok);
+        free(s);
+    }
 
     buf_puts(&b, "\xEF\xBB\xBF");
     buf_puts(&b, BASE);
     variant("BOM", b.p, b.n, 1);
     free(b.p);
-
-    s = rewrite(BASE, "\n", "  \t", 0, &len);
-    variant("trailing spaces", s, len, 1);
-    free(s);
-
-    s = rewrite(BASE, "\n", "", 3, &len);
-    variant("several blank lines", s, len, 0);
-    free(s);
 
     variant("no final newline", BASE, strlen(BASE) - 1, 1);
 
@@ -726,11 +665,6 @@ static void test_variants(void)
     }
     variant("trailing NBSP", b.p, b.n, 1);
     free(b.p);
-
-    /* CRLF with runs of blank lines. */
-    s = rewrite(BASE, "\r\n", "", 1, &len);
-    variant("CRLF + blank lines", s, len, 0);
-    free(s);
 }
 
 /* ---- robustness: other shapes
@@ -1139,9 +1073,13 @@ static void test_rejections(void)
 /* ---- the Federalist fixtures
  * ---------------------------------------------------- */
 
-static int cmp_str(const void *a, const void *b)
+/* list_dir filter: the .txt files. */
+static int is_txt(const char *dir, const char *name)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    size_t l = strlen(name);
+
+    (void)dir;
+    return l >= 5 && strcmp(name + l - 4, ".txt") == 0;
 }
 
 /* Counts "[n] " lines after an "Endnotes:" line, from the raw file. */
@@ -1167,32 +1105,13 @@ static size_t count_endnote_lines(const char *buf)
 
 static void test_federalist(const char *dir)
 {
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    char **names = NULL;
-    size_t nn = 0, cap = 0, i, ok = 0;
+    char **names;
+    size_t nn, i, ok = 0;
 
-    if (!d) {
+    if (list_dir(dir, is_txt, &names, &nn) != 0) {
         printf("(no %s: Federalist fixtures skipped)\n", dir);
         return;
     }
-    while ((de = readdir(d)) != NULL) {
-        size_t l = strlen(de->d_name);
-        if (l < 5 || strcmp(de->d_name + l - 4, ".txt") != 0)
-            continue;
-        if (nn == cap) {
-            char **nb;
-            cap = cap ? cap * 2 : 64;
-            nb = realloc(names, cap * sizeof *names);
-            if (!nb)
-                break;
-            names = nb;
-        }
-        names[nn++] = xstrndup(de->d_name, l);
-    }
-    closedir(d);
-    if (nn)
-        qsort(names, nn, sizeof *names, cmp_str);
     OK(nn > 0, HMSG("%s holds essays", dir));
 
     for (i = 0; i < nn; i++) {
@@ -1247,9 +1166,7 @@ static void test_federalist(const char *dir)
         free(buf);
     }
     printf("(%zu of %zu Federalist fixtures parsed)\n", ok, nn);
-    for (i = 0; i < nn; i++)
-        free(names[i]);
-    free(names);
+    free_names(names, nn);
 }
 
 int main(int argc, char **argv)

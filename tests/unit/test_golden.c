@@ -20,7 +20,6 @@
  * number of warnings is not compared (the contract leaves it open there).
  */
 #include <ctype.h>
-#include <dirent.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,43 +28,7 @@
 
 #include "essay.h"
 #include "harness.h"
-
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t cap = 0, n = 0, got;
-
-    *len = 0;
-    if (!f)
-        return NULL;
-    for (;;) {
-        if (n + 4096 + 1 > cap) {
-            char *nb;
-            cap = cap ? cap * 2 : 8192;
-            nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = nb;
-        }
-        got = fread(buf + n, 1, 4096, f);
-        n += got;
-        if (got < 4096)
-            break;
-    }
-    if (ferror(f)) {
-        free(buf);
-        fclose(f);
-        return NULL;
-    }
-    fclose(f);
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
+#include "support.h"
 
 static int exists(const char *path)
 {
@@ -97,6 +60,32 @@ static int append(json_t *a, json_t *v)
     return json_array_append_new(a, v);
 }
 
+/* Returns o, or NULL (releasing o) if rc reports a failure. */
+static json_t *done(json_t *o, int rc)
+{
+    if (rc) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* A string member of a rendered object; value NULL renders as null. */
+struct field {
+    const char *key, *value;
+};
+
+/* Sets o[key] = value for each of the n fields f. */
+static int put_strings(json_t *o, const struct field *f, size_t n)
+{
+    size_t i;
+    int rc = 0;
+
+    for (i = 0; i < n; i++)
+        rc |= put(o, f[i].key, str_or_null(f[i].value));
+    return rc;
+}
+
 static json_t *render_claim(const essay_claim *ec)
 {
     json_t *o = json_object(), *notes = json_array();
@@ -118,39 +107,36 @@ static json_t *render_claim(const essay_claim *ec)
     rc |= put(o, "quote", json_boolean(ec->c.quote));
     rc |= put(o, "statistic", json_boolean(ec->c.statistic));
     rc |= put(o, "normative", json_boolean(ec->c.normative));
-    if (rc) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return done(o, rc);
 }
 
 static json_t *render_endnote(const essay_endnote *en)
 {
+    const struct field f[] = {
+        {"author", en->cit.author},       {"date", en->cit.date},
+        {"title", en->cit.title},         {"publisher", en->cit.publisher},
+        {"retrieved", en->cit.retrieved}, {"url", en->cit.url},
+        {"domain", en->cit.domain},
+    };
     json_t *o = json_object();
-    int rc = 0;
+    int rc;
 
     if (!o)
         return NULL;
-    rc |= put(o, "n", json_integer(en->n));
-    rc |= put(o, "author", str_or_null(en->cit.author));
-    rc |= put(o, "date", str_or_null(en->cit.date));
-    rc |= put(o, "title", str_or_null(en->cit.title));
-    rc |= put(o, "publisher", str_or_null(en->cit.publisher));
-    rc |= put(o, "retrieved", str_or_null(en->cit.retrieved));
-    rc |= put(o, "url", str_or_null(en->cit.url));
-    rc |= put(o, "domain", str_or_null(en->cit.domain));
-    if (rc) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    rc = put(o, "n", json_integer(en->n));
+    rc |= put_strings(o, f, sizeof f / sizeof f[0]);
+    return done(o, rc);
 }
 
 /* The essay as the JSON object above, or NULL if a field could not be
  * rendered (e.g. invalid UTF-8 makes json_string fail). */
 static json_t *render(const essay *e)
 {
+    const struct field f[] = {
+        {"title", e->title},         {"slug_header", e->slug},
+        {"venue", e->venue},         {"published", e->published},
+        {"category", e->category},
+    };
     json_t *o = json_object(), *authors = json_array(), *paras = json_array(),
            *claims = json_array(), *notes = json_array();
     size_t i;
@@ -187,17 +173,9 @@ static json_t *render(const essay *e)
     rc |= put(o, "paragraphs", paras);
     rc |= put(o, "claims", claims);
     rc |= put(o, "endnotes", notes);
-    rc |= put(o, "title", str_or_null(e->title));
-    rc |= put(o, "slug_header", str_or_null(e->slug));
-    rc |= put(o, "venue", str_or_null(e->venue));
-    rc |= put(o, "published", str_or_null(e->published));
-    rc |= put(o, "category", str_or_null(e->category));
+    rc |= put_strings(o, f, sizeof f / sizeof f[0]);
     rc |= put(o, "warnings_count", json_integer((json_int_t)e->nwarnings));
-    if (rc) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return done(o, rc);
 }
 
 static void print_json(const char *what, const json_t *j)
@@ -210,23 +188,6 @@ static void print_json(const char *what, const json_t *j)
 
 /* ---- error files
  * ------------------------------------------------------------- */
-
-static int contains_ci(const char *hay, const char *needle, size_t nn)
-{
-    size_t hn = strlen(hay), i, j;
-
-    if (nn == 0)
-        return 1;
-    for (i = 0; i + nn <= hn; i++) {
-        for (j = 0; j < nn; j++)
-            if (tolower((unsigned char)hay[i + j]) !=
-                tolower((unsigned char)needle[j]))
-                break;
-        if (j == nn)
-            return 1;
-    }
-    return 0;
-}
 
 /* True if text contains one of the '|'-separated alternatives. */
 static int matches_any(const char *text, const char *alts)
@@ -315,45 +276,26 @@ static void run_json_case(const char *name, const char *input, size_t len,
     json_decref(want);
 }
 
-static int cmp_str(const void *a, const void *b)
+/* list_dir filter: the case folders (those with an input.txt). */
+static int has_input(const char *root, const char *name)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    char path[1024];
+
+    if (name[0] == '.')
+        return 0;
+    snprintf(path, sizeof path, "%s/%s/input.txt", root, name);
+    return exists(path);
 }
 
 int main(int argc, char **argv)
 {
     const char *root = argc > 1 ? argv[1] : "tests/golden";
-    DIR *d = opendir(root);
-    struct dirent *de;
-    char **names = NULL;
-    size_t n = 0, cap = 0, i;
+    char **names;
+    size_t n, i;
 
-    if (!OK(d != NULL, HMSG("open golden directory %s", root)))
+    if (!OK(list_dir(root, has_input, &names, &n) == 0,
+            HMSG("open golden directory %s", root)))
         return harness_done();
-    while ((de = readdir(d)) != NULL) {
-        char path[1024];
-        if (de->d_name[0] == '.')
-            continue;
-        snprintf(path, sizeof path, "%s/%s/input.txt", root, de->d_name);
-        if (!exists(path))
-            continue;
-        if (n == cap) {
-            char **nb;
-            cap = cap ? cap * 2 : 32;
-            nb = realloc(names, cap * sizeof *names);
-            if (!nb)
-                break;
-            names = nb;
-        }
-        names[n] = malloc(strlen(de->d_name) + 1);
-        if (!names[n])
-            break;
-        strcpy(names[n], de->d_name);
-        n++;
-    }
-    closedir(d);
-    if (n)
-        qsort(names, n, sizeof *names, cmp_str);
     OK(n >= 10, HMSG("found golden cases in %s (%zu)", root, n));
 
     for (i = 0; i < n; i++) {
@@ -380,8 +322,6 @@ int main(int argc, char **argv)
         free(input);
     }
     printf("(%zu golden cases)\n", n);
-    for (i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+    free_names(names, n);
     return harness_done();
 }

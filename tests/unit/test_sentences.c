@@ -2,105 +2,62 @@
  * test_sentences.c — a paragraph's text → claims (sentences.h).
  *
  * Every claim of every case is checked against the invariants of the
- * contract (check_claims): offsets in bytes, code points and UTF-16 agree;
- * strip_markers(slice) is the claim's text; the markers in the slice are
- * the claim's endnotes; claims tile the paragraph (only white space
- * between them); the flags are those of the text_is_* functions.
+ * contract (check_claims in support.h, then sentence_checks): offsets in
+ * bytes, code points and UTF-16 agree; strip_markers(slice) is the claim's
+ * text; the markers in the slice are the claim's endnotes; claims tile the
+ * paragraph (only white space between them); the flags are those of the
+ * text_is_* functions.
  */
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
 #include "sentences.h"
+#include "support.h"
 #include "text.h"
 
 #define MAXN 16
 
-/* True if s[b..e) is Unicode white space only. */
-static int all_space(const char *s, size_t b, size_t e)
+/* test_sentences' own checks on claim k (check_claims does the rest): its
+ * text is not empty, its endnotes are the markers of its range, its flags
+ * are those of the text_is_* functions (every claim of a quote paragraph,
+ * *inq, is a quote). */
+static void sentence_checks(void *inq, const char *label, const char *para,
+                            size_t k, const claim *c)
 {
-    size_t i = b;
+    size_t be = c->byte_end, i, nm = 0;
+    int marks[64];
 
-    while (i < e) {
-        uint32_t c = utf8_next(s, e, &i);
-        if (!uc_is_space(c))
-            return 0;
+    OK(c->text && c->text[0] != '\0',
+       HMSG("%s: claim %zu text not empty", label, k));
+
+    for (i = c->byte_start; i < be;) {
+        int num = 0;
+        size_t m = marker_at(para, be, i, &num);
+        if (m) {
+            if (nm < 64)
+                marks[nm++] = num;
+            i += m;
+        } else {
+            i++;
+        }
     }
-    return 1;
-}
-
-static void check_claims(const char *label, const char *para, size_t len,
-                         bool inq, const claim *cl, size_t n)
-{
-    size_t prev = 0, k;
-
-    for (k = 0; k < n; k++) {
-        const claim *c = &cl[k];
-        size_t bs = c->byte_start, be = c->byte_end, i, nm = 0;
-        int marks[64];
-        char *st;
-
-        if (!OK(bs <= be && be <= len,
-                HMSG("%s: claim %zu byte range [%zu,%zu) inside %zu bytes",
-                     label, k, bs, be, len)))
-            return;
-        if (!OK(bs >= prev,
-                HMSG("%s: claim %zu starts after the previous one", label, k)))
-            return;
-        OK(all_space(para, prev, bs),
-           HMSG("%s: only white space before claim %zu", label, k));
-        OK(bs < be, HMSG("%s: claim %zu is not empty", label, k));
-        if (!OK(utf8_valid(para + bs, be - bs, NULL),
-                HMSG("%s: claim %zu cut on code point boundaries", label, k)))
-            return;
-        INT_EQ(c->start, utf8_cp_count(para, bs),
-               HMSG("%s: claim %zu start (code points)", label, k));
-        INT_EQ(c->end, utf8_cp_count(para, be),
-               HMSG("%s: claim %zu end (code points)", label, k));
-        INT_EQ(c->start_utf16, utf8_utf16_count(para, bs),
-               HMSG("%s: claim %zu start_utf16", label, k));
-        INT_EQ(c->end_utf16, utf8_utf16_count(para, be),
-               HMSG("%s: claim %zu end_utf16", label, k));
-
-        st = strip_markers(para + bs, be - bs);
-        STR_EQ(c->text, st,
-               HMSG("%s: claim %zu text is strip_markers(slice)", label, k));
-        free(st);
-        OK(c->text && c->text[0] != '\0',
-           HMSG("%s: claim %zu text not empty", label, k));
-
-        for (i = bs; i < be;) {
-            int num = 0;
-            size_t m = marker_at(para, be, i, &num);
-            if (m) {
-                if (nm < 64)
-                    marks[nm++] = num;
-                i += m;
-            } else {
-                i++;
-            }
-        }
-        if (INT_EQ(c->nendnotes, nm,
-                   HMSG("%s: claim %zu lists the markers of its range", label,
-                        k))) {
-            for (i = 0; i < nm; i++)
-                INT_EQ(c->endnotes[i], marks[i],
-                       HMSG("%s: claim %zu endnote %zu", label, k, i));
-        }
-
-        if (c->text) {
-            INT_EQ(c->statistic, text_is_statistic(c->text),
-                   HMSG("%s: claim %zu statistic flag", label, k));
-            INT_EQ(c->normative, text_is_normative(c->text),
-                   HMSG("%s: claim %zu normative flag", label, k));
-            INT_EQ(c->quote, inq || text_has_quotation(c->text),
-                   HMSG("%s: claim %zu quote flag", label, k));
-        }
-        prev = be;
+    if (INT_EQ(c->nendnotes, nm,
+               HMSG("%s: claim %zu lists the markers of its range", label,
+                    k))) {
+        for (i = 0; i < nm; i++)
+            INT_EQ(c->endnotes[i], marks[i],
+                   HMSG("%s: claim %zu endnote %zu", label, k, i));
     }
-    OK(all_space(para, prev, len),
-       HMSG("%s: only white space after the last claim", label));
+
+    if (c->text) {
+        INT_EQ(c->statistic, text_is_statistic(c->text),
+               HMSG("%s: claim %zu statistic flag", label, k));
+        INT_EQ(c->normative, text_is_normative(c->text),
+               HMSG("%s: claim %zu normative flag", label, k));
+        INT_EQ(c->quote, *(const bool *)inq || text_has_quotation(c->text),
+               HMSG("%s: claim %zu quote flag", label, k));
+    }
 }
 
 /* Splits para, checks the invariants, compares the texts with want
@@ -109,6 +66,7 @@ static claim *split(const char *label, const char *para, bool inq,
                     const char *const *want, size_t *n)
 {
     claim *cl = NULL;
+    const claim **ptrs;
     size_t len = strlen(para), nwant = 0, k;
     int rc;
 
@@ -116,7 +74,11 @@ static claim *split(const char *label, const char *para, bool inq,
     rc = sentences_split(para, len, inq, &cl, n);
     if (!INT_EQ(rc, 0, HMSG("%s: sentences_split succeeds", label)))
         return NULL;
-    check_claims(label, para, len, inq, cl, *n);
+    ptrs = claim_ptrs(*n);
+    for (k = 0; k < *n; k++)
+        ptrs[k] = &cl[k];
+    check_claims(label, para, len, ptrs, *n, sentence_checks, &inq);
+    free(ptrs);
     while (want[nwant])
         nwant++;
     INT_EQ(*n, nwant, HMSG("%s: number of claims", label));

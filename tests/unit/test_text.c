@@ -31,37 +31,55 @@ static void invalid_case(const char *s, size_t len, size_t want_bad,
 
 static void test_utf8_valid(void)
 {
-    valid_case("", 0, "the empty string");
-    valid_case("abc", 3, "ASCII");
-    valid_case("caf\xC3\xA9", 5, "2-byte sequence");
-    valid_case("\xE2\x80\x9C"
-               "x"
-               "\xE2\x80\x9D",
-               7, "3-byte quotes");
-    valid_case("\xEF\xBF\xBF", 3, "U+FFFF");
-    valid_case("\xF0\x9F\x98\x80", 4, "U+1F600");
-    valid_case("\xF4\x8F\xBF\xBF", 4, "U+10FFFF");
-    valid_case("\xED\x9F\xBF", 3, "U+D7FF (just below the surrogates)");
-    valid_case("\xEE\x80\x80", 3, "U+E000 (just above the surrogates)");
+    static const struct {
+        const char *s;
+        size_t len;
+        const char *label;
+    } valid[] = {
+        {"", 0, "the empty string"},
+        {"abc", 3, "ASCII"},
+        {"caf\xC3\xA9", 5, "2-byte sequence"},
+        {"\xE2\x80\x9C"
+         "x"
+         "\xE2\x80\x9D",
+         7, "3-byte quotes"},
+        {"\xEF\xBF\xBF", 3, "U+FFFF"},
+        {"\xF0\x9F\x98\x80", 4, "U+1F600"},
+        {"\xF4\x8F\xBF\xBF", 4, "U+10FFFF"},
+        {"\xED\x9F\xBF", 3, "U+D7FF (just below the surrogates)"},
+        {"\xEE\x80\x80", 3, "U+E000 (just above the surrogates)"},
+        /* The length is respected: the bad byte lies outside the range. */
+        {"abc\xFF", 3, "a prefix that stops before a bad byte"},
+    };
+    static const struct {
+        const char *s;
+        size_t len, bad;
+        const char *label;
+    } invalid[] = {
+        {"\xC0\xAF", 2, 0, "2-byte overlong '/'"},
+        {"ab\xC1\xBF", 4, 2, "2-byte overlong at offset 2"},
+        {"x\xE0\x80\xAF", 4, 1, "3-byte overlong"},
+        {"xy\xF0\x80\x80\xAF", 6, 2, "4-byte overlong"},
+        {"\xED\xA0\x80", 3, 0, "high surrogate U+D800"},
+        {"ok \xED\xBF\xBF", 6, 3, "low surrogate U+DFFF"},
+        {"ab\xE2\x82", 4, 2, "truncated 3-byte sequence at end"},
+        {"ab\xE2\x82"
+         "c",
+         5, 2, "truncated 3-byte sequence mid-text"},
+        {"\xF0\x9F\x98", 3, 0, "truncated 4-byte sequence"},
+        {"a\xF4\x90\x80\x80", 5, 1, "U+110000 (above U+10FFFF)"},
+        {"\xF5\x80\x80\x80", 4, 0, "lead byte F5"},
+        {"abc\x80", 4, 3, "lone continuation byte"},
+        {"x\xFF", 2, 1, "byte FF"},
+        {"caf\xC3\xA9 \xC3", 7, 6, "truncated after valid text"},
+    };
+    size_t i;
 
-    invalid_case("\xC0\xAF", 2, 0, "2-byte overlong '/'");
-    invalid_case("ab\xC1\xBF", 4, 2, "2-byte overlong at offset 2");
-    invalid_case("x\xE0\x80\xAF", 4, 1, "3-byte overlong");
-    invalid_case("xy\xF0\x80\x80\xAF", 6, 2, "4-byte overlong");
-    invalid_case("\xED\xA0\x80", 3, 0, "high surrogate U+D800");
-    invalid_case("ok \xED\xBF\xBF", 6, 3, "low surrogate U+DFFF");
-    invalid_case("ab\xE2\x82", 4, 2, "truncated 3-byte sequence at end");
-    invalid_case("ab\xE2\x82"
-                 "c",
-                 5, 2, "truncated 3-byte sequence mid-text");
-    invalid_case("\xF0\x9F\x98", 3, 0, "truncated 4-byte sequence");
-    invalid_case("a\xF4\x90\x80\x80", 5, 1, "U+110000 (above U+10FFFF)");
-    invalid_case("\xF5\x80\x80\x80", 4, 0, "lead byte F5");
-    invalid_case("abc\x80", 4, 3, "lone continuation byte");
-    invalid_case("x\xFF", 2, 1, "byte FF");
-    invalid_case("caf\xC3\xA9 \xC3", 7, 6, "truncated after valid text");
-    /* The length is respected: the bad byte lies outside the range. */
-    valid_case("abc\xFF", 3, "a prefix that stops before a bad byte");
+    for (i = 0; i < sizeof valid / sizeof valid[0]; i++)
+        valid_case(valid[i].s, valid[i].len, valid[i].label);
+    for (i = 0; i < sizeof invalid / sizeof invalid[0]; i++)
+        invalid_case(invalid[i].s, invalid[i].len, invalid[i].bad,
+                     invalid[i].label);
 }
 
 /* ---- utf8_next / utf8_prev ------------------------------------------- */

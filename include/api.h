@@ -13,6 +13,7 @@
 void api_index(request *r);
 void api_health(request *r);
 void api_openapi(request *r);
+void api_metrics(request *r);
 
 /* api_articles.c */
 void api_articles_list(request *r);
@@ -27,6 +28,10 @@ void api_claim_get(request *r);
 void api_endnotes_list(request *r);
 void api_article_endnotes(request *r);
 void api_endnote_get(request *r);
+
+/* Sets r->last_modified from the updated_at of article_id (single
+ * resources: an article, or the article a claim or endnote belongs to). */
+void api_set_last_modified(request *r, int64_t article_id);
 
 /* A positive decimal id of at most 18 digits: true and *id set, else false. */
 bool api_parse_id(const char *s, int64_t *id);

@@ -2,10 +2,11 @@
  * http.h — what a resource handler sees of a request, and how it answers.
  *
  * The server (server.c) turns a libmicrohttpd connection into a `request`,
- * the router (routes.c) picks the handler and checks the method and the
- * query parameters, and the handler answers with exactly one reply_*()
- * call. Replies never fail silently: a reply that cannot be built becomes
- * a 500 problem.
+ * the router (routes.c) picks the handler, checks the method, the query
+ * parameter names and the representation asked for (format=, Accept),
+ * and the handler answers with exactly one reply_*() call. The reply layer
+ * (reply.c) adds what every response carries: the request id, CORS,
+ * caching headers and ETag, gzip, and turns If-None-Match into 304.
  */
 #ifndef ESSAYD_HTTP_H
 #define ESSAYD_HTTP_H
@@ -16,9 +17,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
+
+#include "server.h"
 
 #define MAX_PATH_ARGS 4
 #define MAX_QUERY_PARAMS 32
+#define MAX_FIELDS 32
 
 typedef struct {
     const char *name;  /* as sent, URL-decoded; owned by libmicrohttpd */
@@ -26,11 +31,22 @@ typedef struct {
     size_t value_len;
 } query_param;
 
+/* Representations. FMT_JSON is the default everywhere. */
+typedef enum { FMT_JSON = 0, FMT_NDJSON, FMT_CSV, FMT_CSL, FMT_BIBTEX, FMT_YAML, FMT_TEXT } out_format;
+
+/* How long clients and caches may keep a response (reply.c picks the
+ * Cache-Control for each). */
+typedef enum { CACHE_NONE = 0, CACHE_LIST, CACHE_ITEM, CACHE_STATIC } cache_class;
+
+struct route;
+
 typedef struct request {
     struct MHD_Connection *conn;
+    const server_config *cfg;
     const char *method;
     const char *path;
     sqlite3 *db; /* this worker thread's read connection */
+    const struct route *route; /* NULL until routed (and for unknown paths) */
     const char *args[MAX_PATH_ARGS]; /* path segments matched by {param}, in argbuf */
     size_t nargs;
     char argbuf[512];
@@ -38,18 +54,58 @@ typedef struct request {
     size_t nquery;
     const char *query_overflow; /* the first name beyond MAX_QUERY_PARAMS, if any */
     const char *query_has_nul;  /* the first name holding a NUL byte, if any */
+
+    /* Request headers (owned by libmicrohttpd; NULL when absent). */
+    const char *h_accept, *h_accept_encoding, *h_if_none_match, *h_if_modified_since, *h_origin;
+    bool preflight; /* OPTIONS with Access-Control-Request-Method */
+    char request_id[132];
+
+    /* What the router decided about the representation. */
+    out_format format;
+    bool pretty;
+    const char *fields[MAX_FIELDS]; /* ?fields= names, in argument order; point into fieldbuf */
+    size_t nfields;
+    char fieldbuf[512];
+
+    /* Set by handlers before replying, read by the reply layer. */
+    cache_class cache;
+    char etag_version[64]; /* "" → the hash of the body */
+    time_t last_modified;  /* 0: unknown */
+    char *link_next;       /* owned; freed with the request */
+
+    /* The reply, for the access log and metrics. */
     const char *allow;      /* sent as an Allow header with the reply when set */
     enum MHD_Result result; /* set by reply_*() */
     bool replied;
+    unsigned status;
+    uint64_t bytes; /* body bytes queued (for streams: filled in as sent) */
 } request;
 
 typedef void (*handler_fn)(request *r);
 
+/* A request lives until libmicrohttpd completes it; a streamed reply that
+ * may outlive that keeps it with retain and lets go with release (server.c). */
+void request_retain(request *r);
+void request_release(request *r);
+
 /* ---- replies (reply.c) ------------------------------------------------- */
 
-/* Sends body (stolen: the reply owns it, even on failure) as
- * application/json with the given status. */
+/* Sends body (stolen: the reply owns it, even on failure) as JSON with the
+ * given status. For 200s this applies ?fields= (to the object, or to each
+ * item of a list's data), ?pretty, the ETag and 304, gzip, Cache-Control
+ * from r->cache, Last-Modified from r->last_modified and Link from
+ * r->link_next. */
 void reply_json(request *r, unsigned status, json_t *body);
+
+/* The same for a body that is not JSON: data (copied) with content_type. */
+void reply_bytes(request *r, unsigned status, const char *content_type, const char *data, size_t len);
+
+/* Starts a streamed 200 (exports): libmicrohttpd calls reader until it
+ * returns MHD_CONTENT_READER_END_OF_STREAM; free_cls releases cls. The
+ * ETag is r->etag_version with the variant; no 304 body is produced
+ * when If-None-Match matches (cls is released at once). */
+void reply_stream(request *r, const char *content_type, MHD_ContentReaderCallback reader, void *cls,
+                  MHD_ContentReaderFreeCallback free_cls);
 
 /* An RFC 9457 problem. type_slug is the last part of the type URI
  * ("not-found" → "/problems/not-found"); detail is printf-style and may
@@ -66,10 +122,8 @@ void reply_bad_param(request *r, const char *name, const char *fmt, ...) __attri
 void reply_not_found(request *r, const char *what);
 void reply_internal(request *r, const char *what);
 
-/* Sends a body given as bytes (copied) with a content type. */
-void reply_bytes(request *r, unsigned status, const char *content_type, const char *data, size_t len);
-/* 204 with headers only (used for OPTIONS). */
-void reply_empty(request *r, unsigned status, const char *allow);
+/* 204 with headers only (OPTIONS; a CORS preflight gets its headers). */
+void reply_options(request *r, const char *allow);
 
 /* A JSON string from possibly invalid UTF-8 (bad bytes become U+FFFD).
  * New reference, NULL on allocation failure. */
@@ -87,16 +141,28 @@ int param_int(request *r, const char *name, int64_t min, int64_t max, int64_t *o
 int param_string(request *r, const char *name, const char **out);
 int param_enum(request *r, const char *name, const char *const *allowed, int *out);
 
-/* limit (default 20, 1..500). */
+/* limit: default 20, 1..500; for exports (ndjson, csv) no default (0 =
+ * every row) and up to 10^9. */
 int param_limit(request *r, int64_t *limit);
 
 /* ---- routing (routes.c) ------------------------------------------------ */
 
-/* Finds the route for r->path, checks method and query parameter names,
- * and runs its handler (or replies 404/405/501/400 itself). */
+/* Finds the route for r->path, checks method, query parameter names and
+ * the representation, and runs its handler (or replies 404/405/406/501/400
+ * itself). */
 void route_request(request *r);
 
 /* The endpoint list served at GET /v1: a new JSON array. */
 json_t *routes_index(void);
+
+/* Route templates for metrics: route_count() of them, index from
+ * route_index(r) (route_count() itself for "no route"). */
+size_t route_count(void);
+const char *route_template(size_t index);
+size_t route_index(const request *r);
+
+/* The field names a response of this route may be cut down to with
+ * ?fields= (NULL-terminated), or NULL if it takes no fields=. */
+const char *const *route_fields(const request *r);
 
 #endif

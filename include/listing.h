@@ -23,7 +23,7 @@ typedef struct {
     struct {
         bool is_text;
         int64_t i;
-        const char *s; /* borrowed: must outlive the filter */
+        char *s; /* owned copy */
     } bind[FILTER_MAX_BINDS];
     int nbind;
     bool failed; /* out of memory or too many conditions */
@@ -34,7 +34,10 @@ void filter_add_int(filter *f, const char *cond, int64_t v);
 void filter_add_text(filter *f, const char *cond, const char *v);
 /* Binds the values from index first on; returns the next free index. */
 int filter_bind(const filter *f, sqlite3_stmt *st, int first);
+/* Releases the filter's memory (not f itself). */
 void filter_free(filter *f);
+/* Moves src into *dst (src is left empty). */
+void filter_move(filter *dst, filter *src);
 
 /* Opens a read transaction and reads the generation inside it, so that
  * everything read until list_end_read belongs to that generation. */
@@ -76,9 +79,17 @@ typedef int (*list_decorate_fn)(sqlite3 *db, json_t *item);
 /* Answers a list request: reads ?cursor (400 if it is not ours or was
  * made for another sort), counts the filter's total, selects one page of
  * `columns` from `from` in sort order, renders each row, and replies with
- * the list envelope and meta.next. id_expr names the row id ("c.id"). */
-void list_serve(request *r, const char *from, const char *columns, const char *id_expr, const filter *f,
+ * the list envelope, meta.next and a Link header. id_expr names the row
+ * id ("c.id"). For format=ndjson or csv it streams every matching row
+ * instead (up to an explicit limit), reading in keyset chunks, each a
+ * fresh short statement. */
+void list_serve(request *r, const char *from, const char *columns, const char *id_expr, filter *f,
                 const list_sort *sort, int64_t limit, json_t *(*render)(sqlite3_stmt *),
                 list_decorate_fn decorate);
+
+/* Writes item as one CSV record (RFC 4180: quoted where needed, CRLF)
+ * with the given columns: null is empty, arrays are joined with ';',
+ * objects are compact JSON. Returns 0, -1 on allocation failure. */
+int csv_record(strbuf *out, const json_t *item, const char *const *columns, size_t ncolumns);
 
 #endif

@@ -14,9 +14,16 @@ typedef struct {
     unsigned max_connections;
     unsigned timeout_s;      /* idle connection timeout */
     uint64_t max_body_bytes; /* request bodies beyond this get 413 */
+    const char *cors_origins; /* "*" or a comma-separated list of origins */
+    unsigned max_age_list;    /* Cache-Control max-age of lists, seconds */
+    unsigned max_age_item;    /* ... of single resources */
+    unsigned shutdown_timeout_s; /* how long requests in flight may finish */
+    int quiet;                /* no access log */
 } server_config;
 
-/* Defaults: 127.0.0.1:8080, 2 threads, 512 connections, 30 s. */
+/* Defaults: 127.0.0.1:8080, 2 threads, 512 connections, 30 s timeout,
+ * CORS "*", max-age 10 s for lists and 300 s for single resources, 5 s to
+ * drain on shutdown, access log on. */
 void server_config_defaults(server_config *c);
 
 /* Checks the database, starts the daemon, prints

@@ -1,9 +1,11 @@
 /* api_articles.c — GET /v1/articles and GET /v1/articles/{article}. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
 #include "listing.h"
+#include "negotiate.h"
 #include "render.h"
 #include "store.h"
 
@@ -15,6 +17,18 @@ bool api_parse_id(const char *s, int64_t *id)
         if (s[i] < '0' || s[i] > '9') return false;
     *id = strtoll(s, NULL, 10);
     return true;
+}
+
+void api_set_last_modified(request *r, int64_t article_id)
+{
+    sqlite3_stmt *st = store_stmt(r->db, "SELECT updated_at FROM articles WHERE id = ?");
+    if (!st) return;
+    sqlite3_bind_int64(st, 1, article_id);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        time_t t = iso8601_parse(store_text(st, 0));
+        if (t > 0) r->last_modified = t;
+    }
+    sqlite3_reset(st);
 }
 
 int64_t api_resolve_article(sqlite3 *db, const char *ref)
@@ -88,7 +102,14 @@ void api_article_get(request *r)
         sqlite3_stmt *st = store_stmt(r->db, "SELECT " ARTICLE_COLUMNS " FROM articles a WHERE a.id = ?");
         if (st) {
             sqlite3_bind_int64(st, 1, id);
-            if (sqlite3_step(st) == SQLITE_ROW) body = render_article_full(r->db, st);
+            if (sqlite3_step(st) == SQLITE_ROW) {
+                /* The article's own version names it: it changes exactly
+                 * when the article does (and If-Match can compare it). */
+                snprintf(r->etag_version, sizeof r->etag_version, "%lld.%lld", (long long)id,
+                         (long long)sqlite3_column_int64(st, 15));
+                r->last_modified = iso8601_parse(store_text(st, 16));
+                body = render_article_full(r->db, st);
+            }
             sqlite3_reset(st);
         }
     }
@@ -97,6 +118,8 @@ void api_article_get(request *r)
         reply_not_found(r, "no article with this id or slug");
     else if (!body)
         reply_internal(r, "cannot render article");
-    else
+    else {
+        r->cache = CACHE_ITEM;
         reply_json(r, 200, body);
+    }
 }

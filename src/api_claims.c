@@ -100,12 +100,15 @@ void api_claim_get(request *r)
             body = NULL;
         }
         sqlite3_reset(st);
+        if (body) api_set_last_modified(r, json_integer_value(json_object_get(body, "article_id")));
     }
     list_end_read(r->db);
     if (rc == SQLITE_DONE)
         reply_not_found(r, "no claim with this id");
     else if (!body)
         reply_internal(r, "cannot render claim");
-    else
+    else {
+        r->cache = CACHE_ITEM;
         reply_json(r, 200, body);
+    }
 }

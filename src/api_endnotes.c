@@ -4,11 +4,95 @@
 #include <string.h>
 
 #include "api.h"
+#include "citeformat.h"
 #include "listing.h"
 #include "render.h"
 #include "store.h"
 
 static const list_sort BY_ID = {"id", NULL, " AND e.id > ?", " ORDER BY e.id"};
+
+/* Answers with endnotes (an array of endnote objects, stolen) as CSL-JSON
+ * (an array of items, as Zotero and Pandoc read it) or as biblatex
+ * entries, by r->format. */
+static void reply_citations(request *r, json_t *endnotes)
+{
+    if (!endnotes) {
+        reply_internal(r, "cannot read endnotes");
+        return;
+    }
+    size_t i;
+    json_t *e;
+    if (r->format == FMT_CSL) {
+        json_t *items = json_array();
+        json_array_foreach(endnotes, i, e) {
+            if (!items || json_array_append_new(items, csl_from_endnote(e)) < 0) {
+                json_decref(items);
+                items = NULL;
+            }
+        }
+        json_decref(endnotes);
+        if (!items) {
+            reply_internal(r, "cannot build CSL-JSON");
+            return;
+        }
+        char *text = json_dumps(items, (r->pretty ? JSON_INDENT(2) : JSON_COMPACT) | JSON_PRESERVE_ORDER);
+        json_decref(items);
+        if (!text) {
+            reply_internal(r, "cannot build CSL-JSON");
+            return;
+        }
+        reply_bytes(r, 200, "application/vnd.citationstyles.csl+json", text, strlen(text));
+        free(text);
+        return;
+    }
+    strbuf bib = {0};
+    int rc = 0;
+    json_array_foreach(endnotes, i, e) {
+        if ((i && sb_putc(&bib, '\n') < 0) || bibtex_from_endnote(e, &bib) < 0) rc = -1;
+    }
+    json_decref(endnotes);
+    if (rc < 0) {
+        sb_free(&bib);
+        reply_internal(r, "cannot build BibTeX");
+        return;
+    }
+    reply_bytes(r, 200, "application/x-bibtex; charset=utf-8", bib.data ? bib.data : "", bib.len);
+    sb_free(&bib);
+}
+
+/* Every endnote matching f, ordered by article and number. */
+static json_t *all_endnotes(request *r, const filter *f)
+{
+    strbuf sql = {0};
+    json_t *out = NULL;
+    if (sb_puts(&sql, "SELECT " ENDNOTE_COLUMNS " FROM endnotes e WHERE 1") < 0 ||
+        (f->where.len && sb_append(&sql, f->where.data, f->where.len) < 0) ||
+        sb_puts(&sql, " ORDER BY e.article_id, e.n") < 0)
+        goto done;
+    int64_t generation;
+    if (list_begin_read(r->db, &generation) < 0) goto done;
+    sqlite3_stmt *st = store_stmt(r->db, sql.data);
+    if (st) {
+        filter_bind(f, st, 1);
+        out = json_array();
+        int rc;
+        while (out && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+            if (json_array_append_new(out, render_endnote(st)) < 0) {
+                json_decref(out);
+                out = NULL;
+            }
+        }
+        if (out && rc != SQLITE_DONE) {
+            json_decref(out);
+            out = NULL;
+        }
+        sqlite3_reset(st);
+    }
+    list_end_read(r->db);
+done:
+    sb_free(&sql);
+    return out;
+}
 
 static void serve_endnotes(request *r, const char *article_ref)
 {
@@ -40,6 +124,11 @@ static void serve_endnotes(request *r, const char *article_ref)
         }
         filter_add_int(&f, "e.article_id = ?", id);
     }
+    if (r->format == FMT_CSL || r->format == FMT_BIBTEX) {
+        r->cache = CACHE_LIST;
+        reply_citations(r, all_endnotes(r, &f));
+        goto done;
+    }
     list_serve(r, "endnotes e", ENDNOTE_COLUMNS, "e.id", &f, &BY_ID, limit, render_endnote, NULL);
 done:
     filter_free(&f);
@@ -68,12 +157,24 @@ void api_endnote_get(request *r)
         rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) body = render_endnote(st);
         sqlite3_reset(st);
+        if (body) api_set_last_modified(r, json_integer_value(json_object_get(body, "article_id")));
     }
     list_end_read(r->db);
     if (rc == SQLITE_DONE)
         reply_not_found(r, "no endnote with this id");
     else if (!body)
         reply_internal(r, "cannot render endnote");
-    else
+    else if (r->format == FMT_CSL || r->format == FMT_BIBTEX) {
+        r->cache = CACHE_ITEM;
+        json_t *one = json_array();
+        if (one && json_array_append_new(one, body) == 0) {
+            reply_citations(r, one);
+        } else {
+            json_decref(one);
+            reply_internal(r, "out of memory");
+        }
+    } else {
+        r->cache = CACHE_ITEM;
         reply_json(r, 200, body);
+    }
 }

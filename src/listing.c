@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "metrics.h"
+#include "render.h"
 #include "store.h"
 
 void filter_add(filter *f, const char *cond)
@@ -33,8 +35,13 @@ void filter_add_text(filter *f, const char *cond, const char *v)
         f->failed = true;
         return;
     }
+    char *copy = strdup(v);
+    if (!copy) {
+        f->failed = true;
+        return;
+    }
     f->bind[f->nbind].is_text = true;
-    f->bind[f->nbind++].s = v;
+    f->bind[f->nbind++].s = copy;
     filter_add(f, cond);
 }
 
@@ -49,7 +56,19 @@ int filter_bind(const filter *f, sqlite3_stmt *st, int first)
     return first + f->nbind;
 }
 
-void filter_free(filter *f) { sb_free(&f->where); }
+void filter_free(filter *f)
+{
+    sb_free(&f->where);
+    for (int k = 0; k < f->nbind; k++)
+        if (f->bind[k].is_text) free(f->bind[k].s);
+    f->nbind = 0;
+}
+
+void filter_move(filter *dst, filter *src)
+{
+    *dst = *src;
+    memset(src, 0, sizeof *src);
+}
 
 int list_begin_read(sqlite3 *db, int64_t *generation)
 {
@@ -102,6 +121,7 @@ int64_t list_total(sqlite3 *db, int64_t generation, const char *from, const filt
     if (totals[slot].key && totals[slot].generation == generation && strcmp(totals[slot].key, key.data) == 0)
         total = totals[slot].total;
     pthread_mutex_unlock(&totals_lock);
+    metrics_total_cache(total >= 0);
     if (total >= 0) goto done;
 
     sqlite3_stmt *st = store_stmt(db, sql.data);
@@ -244,7 +264,11 @@ static int read_cursor(request *r, const list_sort *sort, json_t **state, const 
     return 1;
 }
 
-void list_serve(request *r, const char *from, const char *columns, const char *id_expr, const filter *f,
+static void list_stream(request *r, const char *from, const char *columns, const char *id_expr, filter *f,
+                        const list_sort *sort, int64_t limit, json_t *(*render)(sqlite3_stmt *),
+                        list_decorate_fn decorate, json_t *cursor_state, const char *ckey, int64_t cid);
+
+void list_serve(request *r, const char *from, const char *columns, const char *id_expr, filter *f,
                 const list_sort *sort, int64_t limit, json_t *(*render)(sqlite3_stmt *), list_decorate_fn decorate)
 {
     json_t *cstate = NULL, *data = NULL;
@@ -256,6 +280,10 @@ void list_serve(request *r, const char *from, const char *columns, const char *i
     if (has_cursor < 0) return;
     if (f->failed) {
         reply_internal(r, "filter construction failed");
+        goto done;
+    }
+    if (r->format == FMT_NDJSON || r->format == FMT_CSV) {
+        list_stream(r, from, columns, id_expr, f, sort, limit, render, decorate, cstate, ckey, cid);
         goto done;
     }
     if (list_begin_read(r->db, &generation) < 0) {
@@ -322,10 +350,263 @@ void list_serve(request *r, const char *from, const char *columns, const char *i
         reply_internal(r, "cannot render list");
         goto done;
     }
+    r->cache = CACHE_LIST;
+    if (next) r->link_next = strdup(next);
     reply_json(r, 200, list_body(data, total, limit, next));
 done:
     free(next);
     free(cursor);
     sb_free(&sql);
     json_decref(cstate);
+}
+
+/* ---- exports --------------------------------------------------------------
+ * NDJSON and CSV stream every matching row. libmicrohttpd pulls the body
+ * through export_read; each time its buffer runs dry the next chunk of
+ * rows is read after the last key with a fresh statement in a short read
+ * transaction, so memory stays bounded and no snapshot is held between
+ * chunks. If the data generation changes under a running export the
+ * stream is cut (the client sees an incomplete transfer): an export is
+ * one generation's rows, exactly once each, or nothing. */
+
+#define EXPORT_CHUNK_ROWS 256
+
+typedef struct {
+    request *r;
+    sqlite3 *db;
+    filter f;
+    char *sql_first, *sql_next; /* without / with the "after the cursor" condition */
+    bool keyed;                 /* sort has a key besides the id */
+    json_t *(*render)(sqlite3_stmt *);
+    list_decorate_fn decorate;
+    int64_t remaining; /* rows still to send; -1: no limit */
+    int64_t generation;
+    bool started, have_cursor, done, csv_header_done;
+    char *last_key;
+    int64_t last_id;
+    const char *columns[64]; /* CSV columns or the fields to keep */
+    size_t ncolumns;
+    strbuf buf;
+    size_t off;
+} export_state;
+
+static void export_free(void *cls)
+{
+    export_state *s = cls;
+    filter_free(&s->f);
+    free(s->sql_first);
+    free(s->sql_next);
+    free(s->last_key);
+    sb_free(&s->buf);
+    free(s);
+}
+
+static int csv_field(strbuf *out, const char *v, size_t n)
+{
+    bool quote = false;
+    for (size_t i = 0; i < n && !quote; i++) quote = v[i] == ',' || v[i] == '"' || v[i] == '\r' || v[i] == '\n';
+    if (!quote) return sb_append(out, v, n);
+    if (sb_putc(out, '"') < 0) return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] == '"' && sb_putc(out, '"') < 0) return -1;
+        if (sb_putc(out, v[i]) < 0) return -1;
+    }
+    return sb_putc(out, '"');
+}
+
+/* A scalar as CSV text into out (appended, unquoted). */
+static int csv_scalar(strbuf *out, const json_t *v)
+{
+    char num[32];
+    switch (json_typeof(v)) {
+    case JSON_STRING: return sb_append(out, json_string_value(v), json_string_length(v));
+    case JSON_INTEGER:
+        snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+        return sb_puts(out, num);
+    case JSON_REAL:
+        snprintf(num, sizeof num, "%.17g", json_real_value(v));
+        return sb_puts(out, num);
+    case JSON_TRUE: return sb_puts(out, "true");
+    case JSON_FALSE: return sb_puts(out, "false");
+    case JSON_NULL: return 0;
+    default: {
+        char *js = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        int rc = js ? sb_puts(out, js) : -1;
+        free(js);
+        return rc;
+    }
+    }
+}
+
+int csv_record(strbuf *out, const json_t *item, const char *const *columns, size_t ncolumns)
+{
+    for (size_t k = 0; k < ncolumns; k++) {
+        if (k && sb_putc(out, ',') < 0) return -1;
+        const json_t *v = json_object_get(item, columns[k]);
+        strbuf cell = {0};
+        int rc = 0;
+        if (json_is_array(v)) {
+            size_t i;
+            const json_t *e;
+            json_array_foreach(v, i, e) {
+                if ((i && sb_putc(&cell, ';') < 0) || csv_scalar(&cell, e) < 0) rc = -1;
+            }
+        } else if (v) {
+            rc = csv_scalar(&cell, v);
+        }
+        if (rc == 0) rc = csv_field(out, cell.data ? cell.data : "", cell.len);
+        sb_free(&cell);
+        if (rc < 0) return -1;
+    }
+    return sb_append(out, "\r\n", 2);
+}
+
+/* Reads the next chunk of rows into s->buf. Returns 0, -1 on error. */
+static int export_fill(export_state *s)
+{
+    s->buf.len = 0;
+    s->off = 0;
+    if (s->r->format == FMT_CSV && !s->csv_header_done) {
+        for (size_t k = 0; k < s->ncolumns; k++)
+            if ((k && sb_putc(&s->buf, ',') < 0) || csv_field(&s->buf, s->columns[k], strlen(s->columns[k])) < 0)
+                return -1;
+        if (sb_append(&s->buf, "\r\n", 2) < 0) return -1;
+        s->csv_header_done = true;
+    }
+    if (s->remaining == 0) {
+        s->done = true;
+        return 0;
+    }
+    int64_t generation;
+    if (list_begin_read(s->db, &generation) < 0) return -1;
+    if (generation != s->generation) {
+        list_end_read(s->db);
+        fprintf(stderr, "essayd: export %s cut: the data changed under it\n", s->r->request_id);
+        return -1;
+    }
+    sqlite3_stmt *st = store_stmt(s->db, s->have_cursor ? s->sql_next : s->sql_first);
+    if (!st) {
+        list_end_read(s->db);
+        return -1;
+    }
+    int b = filter_bind(&s->f, st, 1);
+    if (s->have_cursor) {
+        if (s->keyed) sqlite3_bind_text(st, b++, s->last_key ? s->last_key : "", -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, b++, s->last_id);
+    }
+    int64_t want = s->remaining < 0 || s->remaining > EXPORT_CHUNK_ROWS ? EXPORT_CHUNK_ROWS : s->remaining;
+    sqlite3_bind_int64(st, b, want);
+    int rc, n = 0, ncols = sqlite3_column_count(st), err = 0;
+    while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        n++;
+        json_t *item = s->render(st);
+        if (!item || (s->decorate && s->decorate(s->db, item) < 0)) {
+            json_decref(item);
+            err = -1;
+            break;
+        }
+        const char *k = (const char *)sqlite3_column_text(st, ncols - 2);
+        free(s->last_key);
+        s->last_key = k ? strdup(k) : NULL;
+        s->last_id = sqlite3_column_int64(st, ncols - 1);
+        s->have_cursor = true;
+        if (s->r->format == FMT_CSV) {
+            err = csv_record(&s->buf, item, s->columns, s->ncolumns);
+        } else {
+            json_t *out = item;
+            if (s->r->nfields) {
+                out = json_object();
+                for (size_t c = 0; out && c < s->ncolumns; c++) {
+                    json_t *v = json_object_get(item, s->columns[c]);
+                    if (v && json_object_set(out, s->columns[c], v) < 0) err = -1;
+                }
+            }
+            char *line = out ? json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+            if (!line || sb_puts(&s->buf, line) < 0 || sb_putc(&s->buf, '\n') < 0) err = -1;
+            free(line);
+            if (out != item) json_decref(out);
+        }
+        json_decref(item);
+    }
+    if (!err && rc != SQLITE_DONE && rc != SQLITE_ROW) err = -1;
+    sqlite3_reset(st);
+    list_end_read(s->db);
+    if (err) return -1;
+    if (s->remaining > 0) s->remaining -= n;
+    if (n < want) s->done = true;
+    return 0;
+}
+
+static ssize_t export_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    export_state *s = cls;
+    while (s->off == s->buf.len) {
+        if (s->done) return MHD_CONTENT_READER_END_OF_STREAM;
+        if (export_fill(s) < 0) return MHD_CONTENT_READER_END_WITH_ERROR;
+    }
+    size_t n = s->buf.len - s->off;
+    if (n > max) n = max;
+    memcpy(buf, s->buf.data + s->off, n);
+    s->off += n;
+    return (ssize_t)n;
+}
+
+static char *export_sql(const char *from, const char *columns, const char *id_expr, const filter *f,
+                        const list_sort *sort, bool after)
+{
+    strbuf sql = {0};
+    if (sb_puts(&sql, "SELECT ") < 0 || sb_puts(&sql, columns) < 0 || sb_puts(&sql, ", ") < 0 ||
+        sb_puts(&sql, sort->key_expr ? sort->key_expr : "NULL") < 0 || sb_puts(&sql, ", ") < 0 ||
+        sb_puts(&sql, id_expr) < 0 || sb_puts(&sql, " FROM ") < 0 || sb_puts(&sql, from) < 0 ||
+        sb_puts(&sql, " WHERE 1") < 0 || (f->where.len && sb_append(&sql, f->where.data, f->where.len) < 0) ||
+        (after && sb_puts(&sql, sort->after) < 0) || sb_puts(&sql, sort->order) < 0 || sb_puts(&sql, " LIMIT ?") < 0) {
+        sb_free(&sql);
+        return NULL;
+    }
+    return sb_take(&sql);
+}
+
+static void list_stream(request *r, const char *from, const char *columns, const char *id_expr, filter *f,
+                        const list_sort *sort, int64_t limit, json_t *(*render)(sqlite3_stmt *),
+                        list_decorate_fn decorate, json_t *cursor_state, const char *ckey, int64_t cid)
+{
+    export_state *s = calloc(1, sizeof *s);
+    if (!s) {
+        reply_internal(r, "out of memory");
+        return;
+    }
+    s->r = r;
+    s->db = r->db;
+    s->keyed = sort->key_expr != NULL;
+    s->render = render;
+    s->decorate = decorate;
+    s->remaining = limit > 0 ? limit : -1;
+    if (cursor_state) { /* an export may start where a page left off */
+        s->have_cursor = true;
+        s->last_key = ckey ? strdup(ckey) : NULL;
+        s->last_id = cid;
+    }
+    if (r->nfields) {
+        for (size_t k = 0; k < r->nfields && k < 64; k++) s->columns[s->ncolumns++] = r->fields[k];
+    } else {
+        /* Every field of the route's objects; endnotes_expanded only when
+         * asked for, since a plain row does not have it. */
+        const char *const *all = route_fields(r);
+        for (size_t k = 0; all && all[k] && s->ncolumns < 64; k++)
+            if (strcmp(all[k], "endnotes_expanded") != 0 || decorate) s->columns[s->ncolumns++] = all[k];
+    }
+    s->sql_first = export_sql(from, columns, id_expr, f, sort, false);
+    s->sql_next = export_sql(from, columns, id_expr, f, sort, true);
+    filter_move(&s->f, f);
+    if (!s->sql_first || !s->sql_next || list_begin_read(r->db, &s->generation) < 0) {
+        export_free(s);
+        reply_internal(r, "cannot start export");
+        return;
+    }
+    list_end_read(r->db);
+    snprintf(r->etag_version, sizeof r->etag_version, "g%lld", (long long)s->generation);
+    r->cache = CACHE_LIST;
+    reply_stream(r, r->format == FMT_CSV ? "text/csv; charset=utf-8; header=present" : "application/x-ndjson",
+                 export_read, s, export_free);
 }

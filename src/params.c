@@ -94,6 +94,10 @@ int param_enum(request *r, const char *name, const char *const *allowed, int *ou
 
 int param_limit(request *r, int64_t *limit)
 {
+    if (r->format == FMT_NDJSON || r->format == FMT_CSV) {
+        *limit = 0; /* exports: every row unless capped */
+        return param_int(r, "limit", 1, 1000000000, limit) < 0 ? -1 : 0;
+    }
     *limit = 20;
     return param_int(r, "limit", 1, 500, limit) < 0 ? -1 : 0;
 }

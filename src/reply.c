@@ -1,41 +1,100 @@
 /*
- * reply.c — JSON and problem+json responses.
+ * reply.c — every response leaves through here.
  *
- * Every reply goes through queue(): create the libmicrohttpd response,
- * add the common headers, queue it, destroy our reference.
+ * Three kinds of reply share one finish(): a 200 representation (fields,
+ * pretty printing, ETag and 304, gzip, Cache-Control, Last-Modified,
+ * Link), a streamed export (the same headers, body produced on demand and
+ * gzipped on the fly), and everything else (problems, 204s: no-store).
+ * finish() adds what every response carries: X-Request-Id, CORS, nosniff.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
+#include "gzip.h"
 #include "http.h"
+#include "negotiate.h"
+#include "server.h"
 #include "text.h"
 
-static void add_common_headers(struct MHD_Response *resp)
+/* Bodies smaller than this go out uncompressed: gzip's header and the
+ * client's work cost more than the bytes saved. */
+#define GZIP_MIN_BYTES 1024
+
+static const char EXPOSED_HEADERS[] = "ETag, Link, X-Request-Id, Last-Modified, Location";
+
+static bool cors_is_list(const request *r) { return strcmp(r->cfg->cors_origins, "*") != 0; }
+
+/* Is origin one of the comma-separated configured origins? */
+static bool origin_allowed(const char *list, const char *origin)
 {
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    size_t n = strlen(origin);
+    for (const char *p = list; *p;) {
+        while (*p == ',' || *p == ' ') p++;
+        const char *e = p;
+        while (*e && *e != ',' && *e != ' ') e++;
+        if ((size_t)(e - p) == n && n > 0 && memcmp(p, origin, n) == 0) return true;
+        p = e;
+    }
+    return false;
 }
 
-/* Takes ownership of data (malloc'd), which libmicrohttpd frees. */
-static void queue(request *r, unsigned status, const char *content_type, char *data, size_t len,
-                  const char *allow)
+static void add_cors(const request *r, struct MHD_Response *resp)
+{
+    if (!cors_is_list(r)) {
+        MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
+    } else if (r->h_origin && origin_allowed(r->cfg->cors_origins, r->h_origin)) {
+        MHD_add_response_header(resp, "Access-Control-Allow-Origin", r->h_origin);
+    }
+    MHD_add_response_header(resp, "Access-Control-Expose-Headers", EXPOSED_HEADERS);
+}
+
+/* Vary for a response: what it depends on besides the URL. */
+static void add_vary(const request *r, struct MHD_Response *resp, bool negotiated)
+{
+    char vary[64] = "";
+    if (negotiated) strcat(vary, "Accept, Accept-Encoding");
+    if (cors_is_list(r)) strcat(vary, negotiated ? ", Origin" : "Origin");
+    if (vary[0]) MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, vary);
+}
+
+/* Adds the headers every response carries and queues it. Consumes resp. */
+static void finish(request *r, unsigned status, struct MHD_Response *resp, uint64_t body_bytes)
+{
+    if (!resp) {
+        r->result = MHD_NO; /* the connection is closed: nothing else can be said */
+        r->replied = true;
+        r->status = 500;
+        return;
+    }
+    MHD_add_response_header(resp, "X-Request-Id", r->request_id);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    if (r->allow) MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+    add_cors(r, resp);
+    r->result = MHD_queue_response(r->conn, status, resp);
+    r->replied = true;
+    r->status = status;
+    r->bytes = strcmp(r->method, "HEAD") == 0 ? 0 : body_bytes;
+    MHD_destroy_response(resp);
+}
+
+/* A response that is not a cacheable representation: errors, 204s. Takes
+ * data (malloc'd or NULL). */
+static void queue_plain(request *r, unsigned status, const char *content_type, char *data, size_t len)
 {
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(len, data, data ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
     if (!resp) {
         free(data);
-        r->result = MHD_NO; /* the connection is closed: nothing else can be said */
-        r->replied = true;
+        finish(r, status, NULL, 0);
         return;
     }
     if (content_type) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-    if (!allow) allow = r->allow;
-    if (allow) MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
-    add_common_headers(resp);
-    r->result = MHD_queue_response(r->conn, status, resp);
-    r->replied = true;
-    MHD_destroy_response(resp);
+    if (status != 204) MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    add_vary(r, resp, false);
+    finish(r, status, resp, len);
 }
 
 /* A last resort that needs no allocation from jansson. */
@@ -45,25 +104,288 @@ static void reply_static_500(request *r)
                                "\"status\":500,\"detail\":\"out of memory\"}";
     char *copy = malloc(sizeof body - 1);
     if (copy) memcpy(copy, body, sizeof body - 1);
-    queue(r, 500, "application/problem+json", copy, copy ? sizeof body - 1 : 0, NULL);
+    queue_plain(r, 500, "application/problem+json", copy, copy ? sizeof body - 1 : 0);
 }
 
-static void send_json(request *r, unsigned status, const char *content_type, json_t *body)
+/* ---- representations ----------------------------------------------------- */
+
+static const char *format_name(out_format f)
+{
+    static const char *const names[] = {"json", "ndjson", "csv", "csl", "bibtex", "yaml", "text"};
+    return names[f];
+}
+
+/* The ETag: "<version>-<encoding>[.<hash of format, fields, pretty>]". */
+static void make_etag(const request *r, const char *version, bool gz, char out[128])
+{
+    char variant[96] = "";
+    if (r->format != FMT_JSON || r->nfields || r->pretty) {
+        strbuf sb = {0};
+        sb_puts(&sb, format_name(r->format));
+        for (size_t k = 0; k < r->nfields; k++) {
+            sb_putc(&sb, k ? ',' : ';');
+            sb_puts(&sb, r->fields[k]);
+        }
+        if (r->pretty) sb_puts(&sb, ";pretty");
+        char h[65];
+        sha256_hex(sb.data ? sb.data : "", sb.len, h);
+        sb_free(&sb);
+        snprintf(variant, sizeof variant, ".%.8s", h);
+    }
+    snprintf(out, 128, "\"%s-%s%s\"", version, gz ? "gz" : "id", variant);
+}
+
+static void add_cache_headers(const request *r, struct MHD_Response *resp, const char *etag)
+{
+    char cc[64];
+    switch (r->cache) {
+    case CACHE_LIST: snprintf(cc, sizeof cc, "public, max-age=%u, must-revalidate", r->cfg->max_age_list); break;
+    case CACHE_ITEM: snprintf(cc, sizeof cc, "public, max-age=%u", r->cfg->max_age_item); break;
+    case CACHE_STATIC: snprintf(cc, sizeof cc, "public, max-age=3600"); break;
+    default: snprintf(cc, sizeof cc, "no-store"); break;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cc);
+    if (etag) MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+    if (r->last_modified > 0) {
+        char date[32];
+        http_date_format(r->last_modified, date);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, date);
+    }
+    add_vary(r, resp, true);
+}
+
+/* If-None-Match wins; If-Modified-Since counts only without it. */
+static bool not_modified(const request *r, const char *etag)
+{
+    if (r->h_if_none_match) return etag_matches(r->h_if_none_match, etag);
+    if (r->h_if_modified_since && r->last_modified > 0) {
+        time_t ims = http_date_parse(r->h_if_modified_since);
+        return ims >= 0 && r->last_modified <= ims;
+    }
+    return false;
+}
+
+static void reply_304(request *r, const char *etag)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    if (resp) add_cache_headers(r, resp, etag);
+    finish(r, 304, resp, 0);
+}
+
+/* Sends data (malloc'd, taken) as a 200 representation. */
+static void send_representation(request *r, const char *content_type, char *data, size_t len)
+{
+    char version[80];
+    if (r->etag_version[0]) {
+        snprintf(version, sizeof version, "%s", r->etag_version);
+    } else {
+        char h[65];
+        sha256_hex(data, len, h);
+        snprintf(version, sizeof version, "h%.16s", h);
+    }
+    size_t zlen = 0;
+    char *z = len >= GZIP_MIN_BYTES && accepts_gzip(r->h_accept_encoding) ? gzip_compress(data, len, &zlen) : NULL;
+    char etag[128];
+    make_etag(r, version, z != NULL, etag);
+    if (not_modified(r, etag)) {
+        free(data);
+        free(z);
+        reply_304(r, etag);
+        return;
+    }
+    if (z) {
+        free(data);
+        data = z;
+        len = zlen;
+    }
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(data);
+        finish(r, 500, NULL, 0);
+        return;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    if (z) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+    add_cache_headers(r, resp, etag);
+    if (r->link_next) {
+        strbuf link = {0};
+        if (sb_putc(&link, '<') == 0 && sb_puts(&link, r->link_next) == 0 && sb_puts(&link, ">; rel=\"next\"") == 0)
+            MHD_add_response_header(resp, MHD_HTTP_HEADER_LINK, link.data);
+        sb_free(&link);
+    }
+    finish(r, 200, resp, len);
+}
+
+/* Keeps only the requested fields of obj, in place. */
+static void select_fields(const request *r, json_t *obj)
+{
+    if (!json_is_object(obj)) return;
+    const char *key;
+    json_t *value;
+    void *tmp;
+    json_object_foreach_safe(obj, tmp, key, value) {
+        (void)value;
+        bool keep = false;
+        for (size_t k = 0; k < r->nfields && !keep; k++) keep = strcmp(r->fields[k], key) == 0;
+        if (!keep) json_object_del(obj, key);
+    }
+}
+
+void reply_json(request *r, unsigned status, json_t *body)
 {
     if (!body) {
         reply_static_500(r);
         return;
     }
-    char *text = json_dumps(body, JSON_COMPACT);
+    bool representation = status == 200;
+    if (representation && r->nfields) {
+        json_t *data = json_object_get(body, "data");
+        if (json_is_array(data) && json_object_get(body, "meta")) {
+            size_t i;
+            json_t *item;
+            json_array_foreach(data, i, item) select_fields(r, item);
+        } else {
+            select_fields(r, body);
+        }
+    }
+    char *text = json_dumps(body, (r->pretty ? JSON_INDENT(2) : JSON_COMPACT) | JSON_PRESERVE_ORDER);
     json_decref(body);
     if (!text) {
         reply_static_500(r);
         return;
     }
-    queue(r, status, content_type, text, strlen(text), NULL);
+    size_t len = strlen(text);
+    if (r->pretty) { /* a final newline, for terminals */
+        char *t = realloc(text, len + 2);
+        if (t) {
+            text = t;
+            text[len++] = '\n';
+            text[len] = '\0';
+        }
+    }
+    if (representation)
+        send_representation(r, "application/json", text, len);
+    else
+        queue_plain(r, status, status >= 400 ? "application/problem+json" : "application/json", text, len);
 }
 
-void reply_json(request *r, unsigned status, json_t *body) { send_json(r, status, "application/json", body); }
+void reply_bytes(request *r, unsigned status, const char *content_type, const char *data, size_t len)
+{
+    char *copy = malloc(len ? len : 1);
+    if (!copy) {
+        reply_static_500(r);
+        return;
+    }
+    memcpy(copy, data, len);
+    if (status == 200)
+        send_representation(r, content_type, copy, len);
+    else
+        queue_plain(r, status, content_type, copy, len);
+}
+
+/* ---- streams --------------------------------------------------------------
+ * The handler's reader produces the body; this wrapper counts what is sent
+ * and, when the client accepts gzip, compresses it on the fly. */
+
+typedef struct {
+    request *r; /* retained until the stream is freed */
+    MHD_ContentReaderCallback inner;
+    void *inner_cls;
+    MHD_ContentReaderFreeCallback inner_free;
+    uint64_t inner_pos;
+    bool gz, inner_done, gz_done;
+    z_stream z;
+    char in[16 * 1024];
+} stream;
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    stream *s = cls;
+    if (!s->gz) {
+        ssize_t n = s->inner(s->inner_cls, s->inner_pos, buf, max);
+        if (n > 0) {
+            s->inner_pos += (uint64_t)n;
+            s->r->bytes += (uint64_t)n;
+        }
+        return n;
+    }
+    if (s->gz_done) return MHD_CONTENT_READER_END_OF_STREAM;
+    s->z.next_out = (Bytef *)buf;
+    s->z.avail_out = (uInt)max;
+    while (s->z.avail_out == max) {
+        if (s->z.avail_in == 0 && !s->inner_done) {
+            ssize_t n = s->inner(s->inner_cls, s->inner_pos, s->in, sizeof s->in);
+            if (n == MHD_CONTENT_READER_END_WITH_ERROR) return n;
+            if (n == MHD_CONTENT_READER_END_OF_STREAM) {
+                s->inner_done = true;
+            } else {
+                s->inner_pos += (uint64_t)n;
+                s->z.next_in = (Bytef *)s->in;
+                s->z.avail_in = (uInt)n;
+            }
+        }
+        int rc = deflate(&s->z, s->inner_done ? Z_FINISH : Z_NO_FLUSH);
+        if (rc == Z_STREAM_END) {
+            s->gz_done = true;
+            break;
+        }
+        if (rc != Z_OK && rc != Z_BUF_ERROR) return MHD_CONTENT_READER_END_WITH_ERROR;
+    }
+    size_t produced = max - s->z.avail_out;
+    s->r->bytes += produced;
+    if (produced == 0) return MHD_CONTENT_READER_END_OF_STREAM;
+    return (ssize_t)produced;
+}
+
+static void stream_free(void *cls)
+{
+    stream *s = cls;
+    if (s->gz) deflateEnd(&s->z);
+    if (s->inner_free) s->inner_free(s->inner_cls);
+    request_release(s->r);
+    free(s);
+}
+
+void reply_stream(request *r, const char *content_type, MHD_ContentReaderCallback reader, void *cls,
+                  MHD_ContentReaderFreeCallback free_cls)
+{
+    bool gz = accepts_gzip(r->h_accept_encoding);
+    char etag[128];
+    make_etag(r, r->etag_version[0] ? r->etag_version : "stream", gz, etag);
+    if (not_modified(r, etag)) {
+        if (free_cls) free_cls(cls);
+        reply_304(r, etag);
+        return;
+    }
+    stream *s = calloc(1, sizeof *s);
+    if (!s || (gz && deflateInit2(&s->z, 5, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)) {
+        free(s);
+        if (free_cls) free_cls(cls);
+        reply_internal(r, "cannot start a stream");
+        return;
+    }
+    /* Field by field: z_stream must not be copied once initialised. */
+    s->r = r;
+    s->inner = reader;
+    s->inner_cls = cls;
+    s->inner_free = free_cls;
+    s->gz = gz;
+    request_retain(r);
+    struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024, stream_read, s,
+                                                                  stream_free);
+    if (!resp) {
+        stream_free(s);
+        finish(r, 500, NULL, 0);
+        return;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    if (gz) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+    add_cache_headers(r, resp, etag);
+    finish(r, 200, resp, 0);
+}
+
+/* ---- problems ------------------------------------------------------------- */
 
 json_t *json_string_lossy(const char *s, size_t len)
 {
@@ -88,31 +410,26 @@ oom:
     return NULL;
 }
 
-static json_t *problem_body(unsigned status, const char *type_slug, const char *title, const char *detail)
-{
-    char type[96];
-    snprintf(type, sizeof type, "/problems/%s", type_slug);
-    json_t *d = json_string_lossy(detail, strlen(detail));
-    if (!d) return NULL;
-    return json_pack("{s:s, s:s, s:i, s:o}", "type", type, "title", title, "status", (int)status, "detail", d);
-}
-
 static void vproblem(request *r, unsigned status, const char *type_slug, const char *title, json_t *extra,
                      const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
 
 static void vproblem(request *r, unsigned status, const char *type_slug, const char *title, json_t *extra,
                      const char *fmt, va_list ap)
 {
-    char detail[512];
+    char detail[512], type[96];
     vsnprintf(detail, sizeof detail, fmt, ap);
-    json_t *body = problem_body(status, type_slug, title, detail);
+    snprintf(type, sizeof type, "/problems/%s", type_slug);
+    json_t *d = json_string_lossy(detail, strlen(detail));
+    json_t *body = d ? json_pack("{s:s, s:s, s:i, s:o}", "type", type, "title", title, "status", (int)status,
+                                 "detail", d)
+                     : NULL;
     if (body && extra && json_object_set_new(body, "invalid_params", extra) < 0) {
         json_decref(body);
         body = NULL;
     } else if (!body) {
         json_decref(extra);
     }
-    send_json(r, status, "application/problem+json", body);
+    reply_json(r, status, body);
 }
 
 void reply_problem(request *r, unsigned status, const char *type_slug, const char *title, const char *fmt, ...)
@@ -160,10 +477,7 @@ void reply_bad_param(request *r, const char *name, const char *fmt, ...)
     reply_invalid_params(r, p);
 }
 
-void reply_not_found(request *r, const char *what)
-{
-    reply_problem(r, 404, "not-found", "Not Found", "%s", what);
-}
+void reply_not_found(request *r, const char *what) { reply_problem(r, 404, "not-found", "Not Found", "%s", what); }
 
 void reply_internal(request *r, const char *what)
 {
@@ -171,15 +485,19 @@ void reply_internal(request *r, const char *what)
     reply_problem(r, 500, "internal-error", "Internal Server Error", "the server could not complete the request");
 }
 
-void reply_bytes(request *r, unsigned status, const char *content_type, const char *data, size_t len)
+void reply_options(request *r, const char *allow)
 {
-    char *copy = malloc(len ? len : 1);
-    if (!copy) {
-        reply_static_500(r);
-        return;
+    struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    if (resp) {
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+        if (r->preflight) {
+            MHD_add_response_header(resp, "Access-Control-Allow-Methods", allow);
+            MHD_add_response_header(resp, "Access-Control-Allow-Headers",
+                                    "Accept, Accept-Encoding, If-None-Match, If-Modified-Since, If-Match, "
+                                    "X-Request-Id, Authorization, Content-Type");
+            MHD_add_response_header(resp, "Access-Control-Max-Age", "86400");
+        }
+        add_vary(r, resp, false);
     }
-    memcpy(copy, data, len);
-    queue(r, status, content_type, copy, len, NULL);
+    finish(r, 204, resp, 0);
 }
-
-void reply_empty(request *r, unsigned status, const char *allow) { queue(r, status, NULL, NULL, 0, allow); }

@@ -9,37 +9,65 @@
 
 #include "api.h"
 #include "http.h"
+#include "negotiate.h"
 
 #define READ_METHODS "GET, HEAD, OPTIONS"
 
-#define LIST_PARAMS "limit", "cursor"
+#define LIST_PARAMS "limit", "cursor", "format", "fields", "pretty"
+#define ITEM_PARAMS "fields", "pretty"
 #define CLAIM_FILTERS "cited", "quote", "statistic", "normative", "endnote", "key", "domain", "publisher", "expand"
 #define ENDNOTE_FILTERS "domain", "publisher", "year", "n"
 
-typedef struct {
+#define F(x) (1u << (x))
+#define LIST_FORMATS (F(FMT_JSON) | F(FMT_NDJSON) | F(FMT_CSV))
+#define CITATION_FORMATS (F(FMT_CSL) | F(FMT_BIBTEX))
+
+#define SUMMARY_FIELD_NAMES                                                                                \
+    "id", "slug", "title", "category", "category_slug", "published", "venue", "note", "authors", "word_count", \
+        "paragraph_count", "claim_count", "endnote_count", "source_sha256", "parser_version", "version",     \
+        "updated_at"
+
+static const char *const ARTICLE_SUMMARY_FIELDS[] = {SUMMARY_FIELD_NAMES, NULL};
+static const char *const ARTICLE_FIELDS[] = {SUMMARY_FIELD_NAMES, "paragraphs", "claims", "endnotes", NULL};
+static const char *const CLAIM_FIELDS[] = {"id", "key", "article_id", "index", "paragraph", "start", "end",
+                                           "start_utf16", "end_utf16", "text", "endnotes", "endnote_ids",
+                                           "cited", "quote", "statistic", "normative", "endnotes_expanded",
+                                           NULL};
+static const char *const ENDNOTE_FIELDS[] = {"id",        "article_id", "n",   "raw",  "author", "date",
+                                             "title",     "publisher",  "retrieved", "url", "host", "domain",
+                                             "cited_by", NULL};
+
+typedef struct route {
     const char *pattern; /* "/v1/articles/{article}": {x} matches one segment */
     handler_fn handler;
-    const char *params[16]; /* accepted query parameter names */
+    const char *params[24]; /* accepted query parameter names */
+    unsigned formats;       /* F(FMT_...): what the route can answer in (negotiate_format) */
+    const char *const *fields; /* what ?fields= may name; NULL: no fields= */
     const char *description;
 } route;
 
 static const route ROUTES[] = {
-    {"/v1", api_index, {NULL}, "This list of endpoints"},
-    {"/healthz", api_health, {NULL}, "Health check (reads the database)"},
-    {"/openapi.yaml", api_openapi, {NULL}, "OpenAPI 3.1 description of this API"},
-    {"/v1/articles", api_articles_list, {LIST_PARAMS, "category", "year", "venue", "sort", NULL},
-     "Article summaries"},
-    {"/v1/articles/{article}", api_article_get, {NULL},
+    {"/v1", api_index, {"pretty", NULL}, F(FMT_JSON), NULL, "This list of endpoints"},
+    {"/healthz", api_health, {NULL}, F(FMT_JSON), NULL, "Health check (reads the database)"},
+    {"/metrics", api_metrics, {NULL}, F(FMT_TEXT), NULL, "Prometheus metrics"},
+    {"/openapi.yaml", api_openapi, {NULL}, F(FMT_YAML), NULL, "OpenAPI 3.1 description of this API"},
+    {"/v1/articles", api_articles_list, {LIST_PARAMS, "category", "year", "venue", "sort", NULL}, LIST_FORMATS,
+     ARTICLE_SUMMARY_FIELDS, "Article summaries"},
+    {"/v1/articles/{article}", api_article_get, {ITEM_PARAMS, NULL}, F(FMT_JSON), ARTICLE_FIELDS,
      "One article (by id or slug) with paragraphs, claims and endnotes"},
-    {"/v1/articles/{article}/claims", api_article_claims, {LIST_PARAMS, CLAIM_FILTERS, NULL},
-     "The claims of one article"},
+    {"/v1/articles/{article}/claims", api_article_claims, {LIST_PARAMS, CLAIM_FILTERS, NULL}, LIST_FORMATS,
+     CLAIM_FIELDS, "The claims of one article"},
     {"/v1/articles/{article}/endnotes", api_article_endnotes, {LIST_PARAMS, ENDNOTE_FILTERS, NULL},
-     "The endnotes of one article"},
-    {"/v1/claims", api_claims_list, {LIST_PARAMS, "article", CLAIM_FILTERS, NULL}, "Claims across the corpus"},
-    {"/v1/claims/{id}", api_claim_get, {NULL}, "One claim with its endnotes expanded"},
-    {"/v1/endnotes", api_endnotes_list, {LIST_PARAMS, "article", ENDNOTE_FILTERS, NULL},
-     "Endnotes across the corpus"},
-    {"/v1/endnotes/{id}", api_endnote_get, {NULL}, "One endnote with the claims citing it"},
+     LIST_FORMATS | CITATION_FORMATS, ENDNOTE_FIELDS,
+     "The endnotes of one article; format=csl or bibtex gives all of them as citations"},
+    {"/v1/claims", api_claims_list, {LIST_PARAMS, "article", CLAIM_FILTERS, NULL}, LIST_FORMATS, CLAIM_FIELDS,
+     "Claims across the corpus"},
+    {"/v1/claims/{id}", api_claim_get, {ITEM_PARAMS, NULL}, F(FMT_JSON), CLAIM_FIELDS,
+     "One claim with its endnotes expanded"},
+    {"/v1/endnotes", api_endnotes_list, {LIST_PARAMS, "article", ENDNOTE_FILTERS, NULL}, LIST_FORMATS,
+     ENDNOTE_FIELDS, "Endnotes across the corpus"},
+    {"/v1/endnotes/{id}", api_endnote_get, {ITEM_PARAMS, "format", NULL}, F(FMT_JSON) | CITATION_FORMATS,
+     ENDNOTE_FIELDS, "One endnote with the claims citing it; format=csl or bibtex gives a citation"},
 };
 
 #define NROUTES (sizeof ROUTES / sizeof ROUTES[0])
@@ -127,6 +155,109 @@ static bool check_query(request *r, const route *rt)
     return false;
 }
 
+/* Media types, indexed by out_format. */
+static const char *const MEDIA_TYPES[] = {"application/json", "application/x-ndjson", "text/csv",
+                                          "application/vnd.citationstyles.csl+json", "application/x-bibtex",
+                                          "application/yaml", "text/plain"};
+static const char *const FORMAT_NAMES[] = {"json", "ndjson", "csv", "csl", "bibtex", "yaml", "text"};
+#define NFORMATS (sizeof FORMAT_NAMES / sizeof FORMAT_NAMES[0])
+
+/* Picks r->format: ?format= if given (400 if the route cannot produce it),
+ * else the best of the route's formats for Accept (406 if none is
+ * acceptable). format= wins over Accept. */
+static bool negotiate_format(request *r, const route *rt)
+{
+    const query_param *f = query_get(r, "format");
+    if (f) {
+        for (size_t k = 0; k < NFORMATS; k++) {
+            if ((rt->formats & F(k)) && strcmp(f->value, FORMAT_NAMES[k]) == 0) {
+                r->format = (out_format)k;
+                return true;
+            }
+        }
+        char list[128] = "";
+        for (size_t k = 0; k < NFORMATS; k++) {
+            if (!(rt->formats & F(k))) continue;
+            if (list[0]) strcat(list, ", ");
+            strcat(list, FORMAT_NAMES[k]);
+        }
+        reply_bad_param(r, "format", "must be one of: %s", list);
+        return false;
+    }
+    int best_q = 0;
+    for (size_t k = 0; k < NFORMATS; k++) {
+        if (!(rt->formats & F(k))) continue;
+        int q = accept_quality(r->h_accept, MEDIA_TYPES[k]);
+        /* Ties go to the first format of the route (JSON where there is one),
+         * so "Accept: * / *" gets JSON. */
+        if (q > best_q) {
+            best_q = q;
+            r->format = (out_format)k;
+        }
+    }
+    if (best_q > 0) return true;
+    char list[256] = "";
+    for (size_t k = 0; k < NFORMATS; k++) {
+        if (!(rt->formats & F(k))) continue;
+        if (list[0]) strcat(list, ", ");
+        strcat(list, MEDIA_TYPES[k]);
+    }
+    reply_problem(r, 406, "not-acceptable", "Not Acceptable",
+                  "this resource is available as %s (or choose with ?format=)", list);
+    return false;
+}
+
+/* ?fields=a,b: every name must be a field of the route's objects. */
+static bool read_fields(request *r, const route *rt)
+{
+    const query_param *f = query_get(r, "fields");
+    if (!f) return true;
+    if (f->value_len == 0 || f->value_len >= sizeof r->fieldbuf) {
+        reply_bad_param(r, "fields", "must be a comma-separated list of field names");
+        return false;
+    }
+    memcpy(r->fieldbuf, f->value, f->value_len + 1);
+    for (char *save = NULL, *name = strtok_r(r->fieldbuf, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+        bool known = false;
+        for (size_t k = 0; rt->fields[k] && !known; k++) known = strcmp(rt->fields[k], name) == 0;
+        if (!known) {
+            reply_bad_param(r, "fields", "names an unknown field '%s'", name);
+            return false;
+        }
+        if (r->nfields == MAX_FIELDS) {
+            reply_bad_param(r, "fields", "names more than %d fields", MAX_FIELDS);
+            return false;
+        }
+        r->fields[r->nfields++] = name;
+    }
+    if (r->nfields == 0) {
+        reply_bad_param(r, "fields", "must name at least one field");
+        return false;
+    }
+    return true;
+}
+
+static bool read_pretty(request *r)
+{
+    const query_param *p = query_get(r, "pretty");
+    if (!p) return true;
+    if (strcmp(p->value, "1") == 0 || strcmp(p->value, "true") == 0 || p->value_len == 0) {
+        r->pretty = true;
+        return true;
+    }
+    if (strcmp(p->value, "0") == 0 || strcmp(p->value, "false") == 0) return true;
+    reply_bad_param(r, "pretty", "must be 1, true, 0 or false");
+    return false;
+}
+
+size_t route_count(void) { return NROUTES; }
+
+const char *route_template(size_t index) { return index < NROUTES ? ROUTES[index].pattern : "(none)"; }
+
+size_t route_index(const request *r) { return r->route ? (size_t)(r->route - ROUTES) : NROUTES; }
+
+const char *const *route_fields(const request *r) { return r->route ? r->route->fields : NULL; }
+
 void route_request(request *r)
 {
     if (!is_known_method(r->method)) {
@@ -141,8 +272,9 @@ void route_request(request *r)
         reply_not_found(r, "no resource at this path; GET /v1 lists the endpoints");
         return;
     }
+    r->route = rt;
     if (strcmp(r->method, "OPTIONS") == 0) {
-        reply_empty(r, 204, READ_METHODS);
+        reply_options(r, READ_METHODS);
         return;
     }
     if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
@@ -151,7 +283,7 @@ void route_request(request *r)
                       r->method, READ_METHODS);
         return;
     }
-    if (!check_query(r, rt)) return;
+    if (!check_query(r, rt) || !negotiate_format(r, rt) || !read_fields(r, rt) || !read_pretty(r)) return;
     rt->handler(r);
     if (!r->replied) reply_internal(r, "handler gave no reply");
 }

@@ -11,6 +11,9 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdatomic.h>
+#include <sys/random.h>
+#include <time.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -22,16 +25,24 @@
 #include <unistd.h>
 
 #include "http.h"
+#include "metrics.h"
+#include "negotiate.h"
 #include "store.h"
 #include "text.h"
 
+/* Per-request state. The request handed to handlers lives inside it so
+ * that a streamed reply can keep it (refs) past the completion callback. */
 typedef struct {
-    char *path;        /* our copy: the router cuts path arguments in place */
+    request r;         /* first member: request_retain casts back */
+    int refs;          /* libmicrohttpd's + one per live stream; same thread */
+    char *path;        /* our copy */
     uint64_t body_bytes;
+    struct timespec started;
 } request_state;
 
 static const server_config *config;
 static pthread_key_t db_key;
+static atomic_long in_flight; /* requests begun and not completed */
 
 void server_config_defaults(server_config *c)
 {
@@ -42,6 +53,22 @@ void server_config_defaults(server_config *c)
     c->max_connections = 512;
     c->timeout_s = 30;
     c->max_body_bytes = 1u << 20;
+    c->cors_origins = "*";
+    c->max_age_list = 10;
+    c->max_age_item = 300;
+    c->shutdown_timeout_s = 5;
+    c->quiet = 0;
+}
+
+void request_retain(request *r) { ((request_state *)(void *)r)->refs++; }
+
+void request_release(request *r)
+{
+    request_state *st = (request_state *)(void *)r;
+    if (--st->refs > 0) return;
+    free(r->link_next);
+    free(st->path);
+    free(st);
 }
 
 static void close_thread_db(void *db) { store_close(db); }
@@ -76,6 +103,36 @@ static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const c
     return MHD_YES;
 }
 
+/* A request id for the response: the client's own if it is sane, else
+ * 16 random hex digits. */
+static void set_request_id(request *r)
+{
+    const char *given = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Request-Id");
+    if (given && request_id_is_sane(given)) {
+        snprintf(r->request_id, sizeof r->request_id, "%s", given);
+        return;
+    }
+    unsigned char raw[8];
+    if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) {
+        static atomic_ulong counter;
+        unsigned long c = atomic_fetch_add(&counter, 1);
+        memcpy(raw, &c, sizeof raw < sizeof c ? sizeof raw : sizeof c);
+    }
+    for (size_t k = 0; k < sizeof raw; k++) snprintf(r->request_id + 2 * k, 3, "%02x", raw[k]);
+}
+
+static void read_headers(request *r)
+{
+    r->h_accept = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+    r->h_accept_encoding = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+    r->h_if_none_match = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    r->h_if_modified_since =
+        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
+    r->h_origin = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Origin");
+    r->preflight = strcmp(r->method, "OPTIONS") == 0 && r->h_origin &&
+                   MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Access-Control-Request-Method");
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_data_size,
                                   void **req_cls)
@@ -88,6 +145,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             free(st);
             return MHD_NO;
         }
+        st->refs = 1;
+        clock_gettime(CLOCK_MONOTONIC, &st->started);
+        st->r.conn = conn;
+        st->r.cfg = config;
+        st->r.method = method;
+        st->r.path = st->path;
+        set_request_id(&st->r);
+        atomic_fetch_add(&in_flight, 1);
         *req_cls = st;
         return MHD_YES;
     }
@@ -97,38 +162,78 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
-    request r = {0};
-    r.conn = conn;
-    r.method = method;
-    r.path = st->path;
+    request *r = &st->r;
+    if (r->replied) return MHD_YES;
+    read_headers(r);
     if (st->body_bytes > config->max_body_bytes) {
-        reply_problem(&r, 413, "payload-too-large", "Content Too Large", "request body over %llu bytes",
+        reply_problem(r, 413, "payload-too-large", "Content Too Large", "request body over %llu bytes",
                       (unsigned long long)config->max_body_bytes);
-        return r.result;
+        return r->result;
     }
-    MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_query, &r);
-    if (r.query_has_nul) {
-        reply_bad_param(&r, r.query_has_nul, "has a NUL byte in its name");
-        return r.result;
+    MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_query, r);
+    if (r->query_has_nul) {
+        reply_bad_param(r, r->query_has_nul, "has a NUL byte in its name");
+        return r->result;
     }
-    r.db = thread_db();
-    if (!r.db) {
-        reply_problem(&r, 503, "unavailable", "Service Unavailable", "the database cannot be opened");
-        return r.result;
+    r->db = thread_db();
+    if (!r->db) {
+        reply_problem(r, 503, "unavailable", "Service Unavailable", "the database cannot be opened");
+        return r->result;
     }
-    route_request(&r);
-    return r.result;
+    route_request(r);
+    return r->result;
+}
+
+/* One line per request on stderr, logfmt: stable keys, values without
+ * spaces, the path quoted with anything unusual escaped. */
+static void access_log(const request_state *st, uint64_t micros)
+{
+    const request *r = &st->r;
+    char path[600];
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)st->path; *p && o + 5 < sizeof path; p++) {
+        if (*p < 0x21 || *p >= 0x7F || *p == '"' || *p == '\\')
+            o += (size_t)snprintf(path + o, sizeof path - o, "\\x%02x", *p);
+        else
+            path[o++] = (char)*p;
+    }
+    path[o] = '\0';
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    struct tm tm;
+    gmtime_r(&now.tv_sec, &tm);
+    char ts[32];
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+    fprintf(stderr, "time=%s.%06ldZ rid=%s method=%s path=\"%s\" route=%s status=%u bytes=%llu us=%llu\n", ts,
+            now.tv_nsec / 1000, r->request_id, r->method, path,
+            route_index(r) < route_count() ? route_template(route_index(r)) : "-", r->status,
+            (unsigned long long)r->bytes, (unsigned long long)micros);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)cls, (void)conn, (void)toe;
+    (void)cls, (void)conn;
     request_state *st = *req_cls;
     if (!st) return;
-    free(st->path);
-    free(st);
+    struct timespec end;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    uint64_t micros = (uint64_t)(end.tv_sec - st->started.tv_sec) * 1000000u +
+                      (uint64_t)((end.tv_nsec - st->started.tv_nsec) / 1000);
+    if (!st->r.replied) st->r.status = 0; /* the client went away before an answer */
+    if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && st->r.status == 200) st->r.status = 499;
+    metrics_request(route_index(&st->r), st->r.method, st->r.status, micros, st->r.bytes);
+    if (!config->quiet) access_log(st, micros);
+    atomic_fetch_sub(&in_flight, 1);
     *req_cls = NULL;
+    request_release(&st->r);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    (void)cls, (void)conn, (void)socket_ctx;
+    metrics_connections(code == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
 }
 
 static void log_mhd(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
@@ -162,7 +267,9 @@ int server_run(const server_config *c)
 
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
-    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    /* ITC lets MHD_quiesce_daemon stop the listening socket while
+     * requests in flight finish (graceful shutdown). */
+    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
     struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
     struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
     if (inet_pton(AF_INET, c->host, &v4->sin_addr) == 1) {
@@ -201,6 +308,7 @@ int server_run(const server_config *c)
         (unsigned int)c->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)c->timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
 MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
         MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "essayd: cannot listen on %s port %u: %s\n", c->host, c->port, strerror(errno));
@@ -216,7 +324,27 @@ MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 
     int sig = 0;
     sigwait(&stop, &sig);
-    fprintf(stderr, "essayd: %s received, shutting down\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    /* Stop accepting, let requests in flight finish (up to the deadline),
+     * then stop the daemon, which closes what is left and joins the
+     * threads (their exit closes each thread's database connection). */
+    MHD_socket listen_fd = MHD_quiesce_daemon(d);
+    if (listen_fd != MHD_INVALID_SOCKET) close(listen_fd);
+    long pending = atomic_load(&in_flight);
+    fprintf(stderr, "essayd: %s received, finishing %ld request(s) in flight\n", sig == SIGINT ? "SIGINT" : "SIGTERM",
+            pending);
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        if (atomic_load(&in_flight) == 0) break;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - start.tv_sec >= (time_t)c->shutdown_timeout_s) {
+            fprintf(stderr, "essayd: shutdown deadline reached; closing %ld request(s)\n", atomic_load(&in_flight));
+            break;
+        }
+        struct timespec tick = {0, 10 * 1000 * 1000};
+        nanosleep(&tick, NULL);
+    }
     MHD_stop_daemon(d);
+    fprintf(stderr, "essayd: stopped\n");
     return 0;
 }

@@ -5,7 +5,7 @@
  * reference manager: CSL-JSON (Zotero, Pandoc, citeproc) or biblatex.
  *
  * Both take the fields citation_parse (citations.h) read; a field that is
- * null, missing, not a string or empty is left out, never invented (no
+ * null, missing, not a string, empty or blank is left out, never invented (no
  * "n.d.", no empty strings). date and retrieved must be ISO 8601 with
  * precision YYYY, YYYY-MM or YYYY-MM-DD; anything else is left out too.
  * raw, n, article_id, host, domain and cited_by are not exported.

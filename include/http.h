@@ -97,6 +97,10 @@ void request_release(request *r);
  * r->link_next. */
 void reply_json(request *r, unsigned status, json_t *body);
 
+/* Appends a newline to text (malloc'd, *len bytes) for ?pretty output;
+ * returns the possibly moved text, unchanged if memory ran out. */
+char *append_newline(char *text, size_t *len);
+
 /* The same for a body that is not JSON: data (copied) with content_type. */
 void reply_bytes(request *r, unsigned status, const char *content_type, const char *data, size_t len);
 

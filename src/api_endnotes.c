@@ -41,7 +41,9 @@ static void reply_citations(request *r, json_t *endnotes)
             reply_internal(r, "cannot build CSL-JSON");
             return;
         }
-        reply_bytes(r, 200, "application/vnd.citationstyles.csl+json", text, strlen(text));
+        size_t len = strlen(text);
+        if (r->pretty) text = append_newline(text, &len);
+        reply_bytes(r, 200, "application/vnd.citationstyles.csl+json", text, len);
         free(text);
         return;
     }
@@ -60,7 +62,8 @@ static void reply_citations(request *r, json_t *endnotes)
     sb_free(&bib);
 }
 
-/* Every endnote matching f, ordered by article and number. */
+/* Every endnote matching f, by article and number (citations are not
+ * paginated: limit is checked like everywhere but does not cut them). */
 static json_t *all_endnotes(request *r, const filter *f)
 {
     strbuf sql = {0};
@@ -125,6 +128,12 @@ static void serve_endnotes(request *r, const char *article_ref)
         filter_add_int(&f, "e.article_id = ?", id);
     }
     if (r->format == FMT_CSL || r->format == FMT_BIBTEX) {
+        /* Citations come whole: every matching endnote, no pages. */
+        if (query_get(r, "cursor")) {
+            reply_bad_param(r, "cursor", "does not apply to format=%s, which is not paginated",
+                            r->format == FMT_CSL ? "csl" : "bibtex");
+            goto done;
+        }
         r->cache = CACHE_LIST;
         reply_citations(r, all_endnotes(r, &f));
         goto done;

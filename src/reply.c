@@ -165,10 +165,20 @@ static bool not_modified(const request *r, const char *etag)
     return false;
 }
 
-static void reply_304(request *r, const char *etag)
+/* A 304 carries the headers of the 200 it stands for, and no body.
+ * libmicrohttpd sends a 304's headers without its body, Content-Length
+ * included, so giving it the 200's body (data, taken) makes that length the
+ * 200's, as RFC 9110 8.6 requires. Streams have no length: their 304 gets
+ * an empty body (Content-Length: 0; libmicrohttpd 0.9.75 would send a
+ * stray last chunk after a 304 of unknown size). */
+static void reply_304(request *r, const char *etag, char *data, size_t len)
 {
-    struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-    if (resp) add_cache_headers(r, resp, etag);
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, data, data ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    if (resp)
+        add_cache_headers(r, resp, etag);
+    else
+        free(data);
     finish(r, 304, resp, 0);
 }
 
@@ -188,9 +198,12 @@ static void send_representation(request *r, const char *content_type, char *data
     char etag[128];
     make_etag(r, version, z != NULL, etag);
     if (not_modified(r, etag)) {
-        free(data);
-        free(z);
-        reply_304(r, etag);
+        if (z) {
+            free(data);
+            reply_304(r, etag, z, zlen);
+        } else {
+            reply_304(r, etag, data, len);
+        }
         return;
     }
     if (z) {
@@ -231,6 +244,15 @@ static void select_fields(const request *r, json_t *obj)
     }
 }
 
+char *append_newline(char *text, size_t *len)
+{
+    char *t = realloc(text, *len + 2);
+    if (!t) return text;
+    t[(*len)++] = '\n';
+    t[*len] = '\0';
+    return t;
+}
+
 void reply_json(request *r, unsigned status, json_t *body)
 {
     if (!body) {
@@ -255,14 +277,7 @@ void reply_json(request *r, unsigned status, json_t *body)
         return;
     }
     size_t len = strlen(text);
-    if (r->pretty) { /* a final newline, for terminals */
-        char *t = realloc(text, len + 2);
-        if (t) {
-            text = t;
-            text[len++] = '\n';
-            text[len] = '\0';
-        }
-    }
+    if (r->pretty) text = append_newline(text, &len);
     if (representation)
         send_representation(r, "application/json", text, len);
     else
@@ -353,9 +368,21 @@ void reply_stream(request *r, const char *content_type, MHD_ContentReaderCallbac
     bool gz = accepts_gzip(r->h_accept_encoding);
     char etag[128];
     make_etag(r, r->etag_version[0] ? r->etag_version : "stream", gz, etag);
-    if (not_modified(r, etag)) {
+    if (not_modified(r, etag) || strcmp(r->method, "HEAD") == 0) {
+        /* HEAD gets the headers alone: libmicrohttpd 0.9.75 would still
+         * send the last chunk of a chunked body after them. */
         if (free_cls) free_cls(cls);
-        reply_304(r, etag);
+        if (not_modified(r, etag)) {
+            reply_304(r, etag, NULL, 0);
+            return;
+        }
+        struct MHD_Response *head = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+        if (head) {
+            MHD_add_response_header(head, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+            if (gz) MHD_add_response_header(head, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+            add_cache_headers(r, head, etag);
+        }
+        finish(r, 200, head, 0);
         return;
     }
     stream *s = calloc(1, sizeof *s);

@@ -212,6 +212,10 @@ static bool read_fields(request *r, const route *rt)
 {
     const query_param *f = query_get(r, "fields");
     if (!f) return true;
+    if (r->format == FMT_CSL || r->format == FMT_BIBTEX) {
+        reply_bad_param(r, "fields", "does not apply to citation formats, whose fields are fixed");
+        return false;
+    }
     if (f->value_len == 0 || f->value_len >= sizeof r->fieldbuf) {
         reply_bad_param(r, "fields", "must be a comma-separated list of field names");
         return false;

@@ -248,6 +248,15 @@ static void log_mhd(void *cls, const char *fmt, va_list ap)
 int server_run(const server_config *c)
 {
     config = c;
+    /* Block the stop signals first, in every thread to come; the main
+     * thread takes them with sigwait below (a SIGTERM during start-up
+     * then waits instead of killing the process). */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
     char *err = NULL;
     sqlite3 *db = NULL;
     /* A mistyped --db must not quietly serve a new, empty corpus. */
@@ -288,14 +297,6 @@ int server_run(const server_config *c)
         return 1;
     }
 
-    /* Block the stop signals in every thread; the main thread waits for
-     * them with sigwait below. The pool threads inherit this mask. */
-    sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop, NULL);
-    signal(SIGPIPE, SIG_IGN);
 
     /* No MHD_OPTION_LISTENING_ADDRESS_REUSE: its SO_REUSEPORT would let a
      * second essayd share the port silently. Limits are set on purpose (issue 2): libmicrohttpd 0.9.75 with epoll

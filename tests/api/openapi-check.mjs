@@ -6,10 +6,29 @@
 //
 // The operation is found by matching the path against the templates in
 // `paths`. The status must be documented for it (exactly, as `4XX`, or as
-// `default`); required response headers must be present and match their
-// schema; Content-Type must be one of the documented media types; a JSON
-// body is parsed and validated with Ajv (JSON Schema 2020-12, the dialect
-// of OpenAPI 3.1), `$ref`s resolving into the document's components.
+// `default`); required response headers must be present and every
+// documented header that is present must match its schema; Content-Type
+// must be one of the documented media types (parameters such as charset
+// aside; a charset must be UTF-8).
+//
+// Bodies, by media type:
+//   * JSON (application/json, any +json such as application/problem+json
+//     and application/vnd.citationstyles.csl+json): parsed and validated
+//     with Ajv (JSON Schema 2020-12, the dialect of OpenAPI 3.1), `$ref`s
+//     resolving into the document's components.
+//   * everything else (application/x-ndjson, text/csv, application/x-bibtex,
+//     text/plain, application/yaml): text, valid UTF-8, checked against the
+//     media type's string schema (its pattern); NDJSON also line by line:
+//     every line one JSON object, every line ended by \n.
+//   * a response documented without content (204, 304) must have no body.
+// A body whose Content-Encoding is gzip may be passed compressed (it is
+// decompressed first, and must decompress) or already decoded, as fetch()
+// hands it over.
+//
+// Schemas marked `x-fields-only: true` (the shapes of `?fields=` answers)
+// count only for requests that carry `fields=`; for any other request they
+// match nothing, so an `anyOf: [Article, ArticlePart]` demands the whole
+// Article.
 //
 // Responses the document lists once in components/responses rather than
 // per operation (see info.description):
@@ -24,6 +43,7 @@
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import Ajv2020 from 'ajv/dist/2020.js';
@@ -35,6 +55,7 @@ export const specText = readFileSync(SPEC_PATH, 'utf8');
 export const spec = YAML.parse(specText);
 
 const SPEC_ID = 'urn:essayd:openapi.yaml';
+const SPEC_ID_UNFILTERED = 'urn:essayd:openapi.yaml:without-fields';
 const STANDARD_METHODS = new Set([
   'get', 'head', 'options', 'post', 'put', 'patch', 'delete', 'trace', 'connect',
 ]);
@@ -49,24 +70,38 @@ const ajv = new Ajv2020({
   allowUnionTypes: true,
 });
 addFormats(ajv);
-// OpenAPI's own keywords inside Schema Objects (annotations only).
-ajv.addVocabulary(['example', 'discriminator', 'xml', 'externalDocs']);
+// OpenAPI's own keywords inside Schema Objects (annotations only), and
+// this document's extension (see above).
+ajv.addVocabulary(['example', 'discriminator', 'xml', 'externalDocs', 'x-fields-only']);
 // `paths` and `components` are registered under one id, as annotation-only
 // keywords, so that a schema anywhere in them can be compiled by JSON
 // pointer with its local `#/components/...` $refs resolving against the
 // document root. Only the schemas actually reached are compiled (and
-// checked in strict mode).
+// checked in strict mode). A second copy, for requests without `fields=`,
+// has every `x-fields-only` schema replaced by `false`.
 ajv.addKeyword({ keyword: 'paths' });
 ajv.addKeyword({ keyword: 'components' });
 ajv.addSchema({ $id: SPEC_ID, paths: spec.paths, components: spec.components }, SPEC_ID);
+function withoutFieldsOnly(node) {
+  if (Array.isArray(node)) return node.map(withoutFieldsOnly);
+  if (node === null || typeof node !== 'object') return node;
+  if (node['x-fields-only'] === true) return false;
+  return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, withoutFieldsOnly(v)]));
+}
+ajv.addSchema(
+  { $id: SPEC_ID_UNFILTERED, paths: withoutFieldsOnly(spec.paths), components: withoutFieldsOnly(spec.components) },
+  SPEC_ID_UNFILTERED,
+);
 
 const validators = new Map();
-function validatorAt(pointer) {
-  let v = validators.get(pointer);
+function validatorAt(pointer, { unfiltered = false } = {}) {
+  const id = unfiltered ? SPEC_ID_UNFILTERED : SPEC_ID;
+  const key = `${id}#${pointer}`;
+  let v = validators.get(key);
   if (!v) {
-    v = ajv.getSchema(`${SPEC_ID}#${pointer}`);
+    v = ajv.getSchema(key);
     if (!v) throw new Error(`openapi-check: no schema at ${pointer}`);
-    validators.set(pointer, v);
+    validators.set(key, v);
   }
   return v;
 }
@@ -144,11 +179,45 @@ function isJsonMediaType(mt) {
   return mt === 'application/json' || /^[a-z0-9.+-]+\/[a-z0-9.+-]*\+json$/.test(mt);
 }
 
+function hasQueryParam(pathWithQuery, name) {
+  const s = String(pathWithQuery);
+  const i = s.indexOf('?');
+  if (i < 0) return false;
+  try {
+    return new URLSearchParams(s.slice(i + 1).split('#', 1)[0]).has(name);
+  } catch {
+    return false;
+  }
+}
+
+// NDJSON: every line (ended by \n) is one JSON object.
+function ndjsonProblems(text) {
+  if (text === '') return [];
+  const out = [];
+  if (!text.endsWith('\n')) out.push('NDJSON does not end with a newline');
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  for (let i = 0; i < lines.length && out.length < 3; i++) {
+    let v;
+    try {
+      v = JSON.parse(lines[i]);
+    } catch (e) {
+      out.push(`NDJSON line ${i + 1} is not JSON (${e.message})`);
+      continue;
+    }
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) out.push(`NDJSON line ${i + 1} is not an object`);
+  }
+  return out;
+}
+
 function lowerHeaders(headers) {
   const out = {};
   if (!headers) return out;
   const entries = typeof headers.entries === 'function' ? headers.entries() : Object.entries(headers);
-  for (const [k, v] of entries) out[String(k).toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
+  for (const [k, v] of entries) {
+    if (v === undefined || v === null) continue; // absent
+    out[String(k).toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
+  }
   return out;
 }
 
@@ -222,6 +291,15 @@ export function check(method, pathWithQuery, status, headers, body) {
   const { response, pointer, where } = found;
   const isHead = String(method).toUpperCase() === 'HEAD';
 
+  if (body != null && typeof body !== 'string' && /^\s*gzip\s*$/i.test(h['content-encoding'] || '') &&
+      body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b) {
+    try {
+      body = gunzipSync(body);
+    } catch (e) {
+      problems.push(`${where}: Content-Encoding gzip, but the body does not decompress: ${e.message}`);
+      return problems;
+    }
+  }
   let bytes = 0;
   let text = '';
   if (body != null) {
@@ -238,6 +316,7 @@ export function check(method, pathWithQuery, status, headers, body) {
       }
     }
   }
+  const unfiltered = !hasQueryParam(pathWithQuery, 'fields');
 
   // Headers the response documents as required.
   for (const [name, hdrRaw] of Object.entries(response.headers || {})) {
@@ -248,7 +327,7 @@ export function check(method, pathWithQuery, status, headers, body) {
       continue;
     }
     if (hdr.schema) {
-      const v = validatorAt(`${hp}/schema`);
+      const v = validatorAt(`${hp}/schema`, { unfiltered });
       if (!v(value)) problems.push(`${where}: header ${name}: ${JSON.stringify(value)} ${formatAjvErrors(v.errors)}`);
     }
   }
@@ -294,16 +373,19 @@ export function check(method, pathWithQuery, status, headers, body) {
       return problems;
     }
     if (media.schema) {
-      const v = validatorAt(`${pointer}/content/${escapePointer(mtKey)}/schema`);
+      const v = validatorAt(`${pointer}/content/${escapePointer(mtKey)}/schema`, { unfiltered });
       if (!v(data)) problems.push(`${where}: body does not match the schema: ${formatAjvErrors(v.errors)}`);
     }
     // Problem details repeat the HTTP status.
     if (mt === 'application/problem+json' && data && typeof data === 'object' && data.status !== status) {
       problems.push(`${where}: problem status ${data.status} differs from HTTP status ${status}`);
     }
-  } else if (media.schema) {
-    const v = validatorAt(`${pointer}/content/${escapePointer(mtKey)}/schema`);
-    if (!v(text)) problems.push(`${where}: body does not match the schema: ${formatAjvErrors(v.errors)}`);
+  } else {
+    if (media.schema) {
+      const v = validatorAt(`${pointer}/content/${escapePointer(mtKey)}/schema`, { unfiltered });
+      if (!v(text)) problems.push(`${where}: body does not match the schema: ${formatAjvErrors(v.errors)} ${JSON.stringify(text.slice(0, 120))}`);
+    }
+    if (mt === 'application/x-ndjson') problems.push(...ndjsonProblems(text).map((p) => `${where}: ${p}`));
   }
   return problems;
 }

@@ -37,7 +37,9 @@ static size_t trim_url_tail(const char *u, size_t n)
 
 static bool host_is_plausible(const char *h)
 {
-    if (!*h || strlen(h) > 253) return false;
+    /* libcurl percent-decodes the host: "ex%FFample.com" must not reach
+     * the database as bytes that are not UTF-8. */
+    if (!*h || strlen(h) > 253 || !utf8_valid(h, strlen(h), NULL)) return false;
     for (const char *p = h; *p; p++)
         if (!(isalnum((unsigned char)*p) || *p == '.' || *p == '-' || (unsigned char)*p >= 0x80)) return false;
     return strchr(h, '.') != NULL;
@@ -223,8 +225,8 @@ int citation_parse(const char *raw, size_t len, citation *c)
         bool nd = de - ds == 4 && strncasecmp(raw + ds, "n.d.", 4) == 0;
         if (!nd && date_parse_iso(raw + ds, de - ds, iso) != 0) continue;
         if (!nd && !(c->date = strdup(iso))) goto oom;
-        size_t ae = i;
-        while (ae > 0 && isspace((unsigned char)raw[ae - 1])) ae--;
+        size_t ae = i, ab;
+        while (ae > 0 && uc_is_space(utf8_prev(raw, ae, &ab))) ae = ab; /* any white space, NBSP too */
         if (ae > 0 && raw[ae - 1] == '.' && !stop_is_initial(raw, ae - 1)) ae--;
         SET_FIELD(c->author, raw, ae);
         size_t rs = de + 1;

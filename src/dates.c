@@ -63,9 +63,10 @@ static int tokenize(const char *s, size_t len, date_token *tok, int max)
             int v = 0;
             while (i < len && s[i] >= '0' && s[i] <= '9' && i - b < 5) v = v * 10 + (s[i++] - '0');
             if (i < len && s[i] >= '0' && s[i] <= '9') return -1;
-            /* Ordinal suffixes: "16th October" */
+            int digits = (int)(i - b);
+            /* Ordinal suffixes: "16th October", "December 22nd" */
             if (i + 1 < len && strchr("snrt", s[i]) && strchr("tdh", s[i + 1])) i += 2;
-            tok[n++] = (date_token){v, false, (int)(i - b)};
+            tok[n++] = (date_token){v, false, digits};
         } else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') {
             while (i < len && (((unsigned char)s[i] | 0x20) >= 'a' && ((unsigned char)s[i] | 0x20) <= 'z')) i++;
             int m = month_number(s + b, i - b);

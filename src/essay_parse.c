@@ -274,12 +274,28 @@ oom:
     return NULL;
 }
 
-static bool opens_with_quote(const char *s, size_t len)
+/* A quotation paragraph opens with a quote mark whose quotation runs three
+ * words or more ("“Strategic patience” has failed." opens with scare
+ * quotes, not a quotation). The quotation ends at the matching closing
+ * mark, or with the paragraph. */
+static bool is_quotation_paragraph(const char *s, size_t len)
 {
     size_t i = 0;
     if (len == 0) return false;
-    uint32_t c = utf8_next(s, len, &i);
-    return c == '"' || c == 0x201C || c == 0x2018 || c == 0xAB || c == 0x201E;
+    uint32_t open = utf8_next(s, len, &i);
+    if (open != '"' && open != 0x201C && open != 0x2018 && open != 0xAB && open != 0x201E) return false;
+    size_t words = 0;
+    bool in_word = false;
+    while (i < len) {
+        uint32_t c = utf8_next(s, len, &i);
+        bool closes = (open == 0x2018) ? (c == 0x2019 && (i >= len || !uc_is_alnum(utf8_next(s, len, &(size_t){i}))))
+                                       : (c == 0x201D || c == '"' || c == 0xBB);
+        if (closes) break;
+        bool w = uc_is_alnum(c);
+        if (w && !in_word) words++;
+        in_word = w || c == '\'' || c == 0x2019 || c == '-';
+    }
+    return words >= 3;
 }
 
 /* A category line: one short line, no sentence punctuation at its end,
@@ -307,7 +323,7 @@ static int add_paragraph(essay *e, const lines *ls, size_t b, size_t end)
     if (!(p->text = join_block(ls, b, end, &p->len))) return -1;
     e->nparagraphs++;
     p->line = ls->v[b].no;
-    p->kind = opens_with_quote(p->text, p->len) ? PARA_QUOTE : PARA_TEXT;
+    p->kind = is_quotation_paragraph(p->text, p->len) ? PARA_QUOTE : PARA_TEXT;
     size_t count = 0;
     for (size_t i = 0; i < p->len; i++)
         if (marker_at(p->text, p->len, i, NULL)) count++;

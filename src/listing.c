@@ -167,7 +167,7 @@ char *cursor_encode(json_t *state)
 json_t *cursor_decode(const char *text)
 {
     size_t n = strlen(text);
-    if (n == 0 || n > 1024 || n % 4 == 1) return NULL;
+    if (n == 0 || n > 4096 || n % 4 == 1) return NULL; /* a title key can be ~1.2 KB */
     char *b64 = malloc(n + 4);
     unsigned char *raw = malloc(n + 4);
     json_t *state = NULL;
@@ -461,8 +461,10 @@ int csv_record(strbuf *out, const json_t *item, const char *const *columns, size
     return sb_append(out, "\r\n", 2);
 }
 
-/* Reads the next chunk of rows into s->buf. Returns 0, -1 on error. */
-static int export_fill(export_state *s)
+/* Reads the next chunk of rows into s->buf, in a read transaction of its
+ * own unless in_read (the first chunk shares the one that read the
+ * generation the ETag names). Returns 0, -1 on error. */
+static int export_fill(export_state *s, bool in_read)
 {
     s->buf.len = 0;
     s->off = 0;
@@ -478,15 +480,17 @@ static int export_fill(export_state *s)
         return 0;
     }
     int64_t generation;
-    if (list_begin_read(s->db, &generation) < 0) return -1;
-    if (generation != s->generation) {
-        list_end_read(s->db);
-        fprintf(stderr, "essayd: export %s cut: the data changed under it\n", s->r->request_id);
-        return -1;
+    if (!in_read) {
+        if (list_begin_read(s->db, &generation) < 0) return -1;
+        if (generation != s->generation) {
+            list_end_read(s->db);
+            fprintf(stderr, "essayd: export %s cut: the data changed under it\n", s->r->request_id);
+            return -1;
+        }
     }
     sqlite3_stmt *st = store_stmt(s->db, s->have_cursor ? s->sql_next : s->sql_first);
     if (!st) {
-        list_end_read(s->db);
+        if (!in_read) list_end_read(s->db);
         return -1;
     }
     int b = filter_bind(&s->f, st, 1);
@@ -530,7 +534,7 @@ static int export_fill(export_state *s)
     }
     if (!err && rc != SQLITE_DONE && rc != SQLITE_ROW) err = -1;
     sqlite3_reset(st);
-    list_end_read(s->db);
+    if (!in_read) list_end_read(s->db);
     if (err) return -1;
     if (s->remaining > 0) s->remaining -= n;
     if (n < want) s->done = true;
@@ -543,7 +547,7 @@ static ssize_t export_read(void *cls, uint64_t pos, char *buf, size_t max)
     export_state *s = cls;
     while (s->off == s->buf.len) {
         if (s->done) return MHD_CONTENT_READER_END_OF_STREAM;
-        if (export_fill(s) < 0) return MHD_CONTENT_READER_END_WITH_ERROR;
+        if (export_fill(s, false) < 0) return MHD_CONTENT_READER_END_WITH_ERROR;
     }
     size_t n = s->buf.len - s->off;
     if (n > max) n = max;
@@ -604,7 +608,15 @@ static void list_stream(request *r, const char *from, const char *columns, const
         reply_internal(r, "cannot start export");
         return;
     }
+    /* The first chunk is read with the generation the ETag names, so an
+     * export is only ever cut by a write once it is under way. */
+    int first = export_fill(s, true);
     list_end_read(r->db);
+    if (first < 0) {
+        export_free(s);
+        reply_internal(r, "cannot read export");
+        return;
+    }
     snprintf(r->etag_version, sizeof r->etag_version, "g%lld", (long long)s->generation);
     r->cache = CACHE_LIST;
     reply_stream(r, r->format == FMT_CSV ? "text/csv; charset=utf-8; header=present" : "application/x-ndjson",

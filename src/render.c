@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "http.h"
 #include "store.h"
 
 /* Sets key on obj; false (and obj untouched) if v is NULL or setting
@@ -22,7 +23,12 @@ static bool put(json_t *obj, const char *key, json_t *v)
 static json_t *col_text(sqlite3_stmt *st, int i)
 {
     if (sqlite3_column_type(st, i) == SQLITE_NULL) return json_null();
-    return json_stringn(store_text(st, i), (size_t)sqlite3_column_bytes(st, i));
+    const char *s = store_text(st, i);
+    size_t n = (size_t)sqlite3_column_bytes(st, i);
+    /* The importer stores only valid UTF-8; a database written by other
+     * hands must still not turn a whole response into a 500. */
+    json_t *j = json_stringn(s, n);
+    return j ? j : json_string_lossy(s, n);
 }
 
 static json_t *col_int(sqlite3_stmt *st, int i) { return json_integer(sqlite3_column_int64(st, i)); }

@@ -467,6 +467,8 @@ bool text_is_statistic(const char *text)
             found = number_is_statistic(&tk, k);
         } else if (word_in(t, BIG_SCALE)) {
             found = true; /* "millions of", "a million" */
+        } else if (word_is(t, "half") && next && word_is(next, "of")) {
+            found = true;
         } else if (word_in(t, NUMBER_WORDS) && next) {
             /* "ninety percent", "two hundred", "a third of", "two-thirds" */
             size_t k2 = k + 1;
@@ -479,8 +481,6 @@ bool text_is_statistic(const char *text)
             else if (word_in(n2, FRACTIONS) && !word_is(n2, "half") && !word_is(t, "several") &&
                      !word_is(t, "half") && !word_is(t, "dozen"))
                 found = true;
-        } else if (word_is(t, "half") && next && word_is(next, "of")) {
-            found = true;
         }
         if (!found && number_word_counts(&tk, k)) found = true;
     }

@@ -40,6 +40,12 @@ typedef struct {
     struct timespec started;
 } request_state;
 
+/* Bodies up to DRAIN_FACTOR times the limit are read and dropped before
+ * the 413 (a server that answers and closes while the client is still
+ * sending makes the client's TCP stack discard the answer); larger ones
+ * are refused at once or cut off. */
+#define DRAIN_FACTOR 8u
+
 static const server_config *config;
 static pthread_key_t db_key;
 static atomic_long in_flight; /* requests begun and not completed */
@@ -154,13 +160,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         set_request_id(&st->r);
         atomic_fetch_add(&in_flight, 1);
         *req_cls = st;
+        /* A declared body over the limit is refused before any of it is
+         * read (libmicrohttpd then closes the connection). */
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl && strtoull(cl, NULL, 10) > DRAIN_FACTOR * config->max_body_bytes) {
+            read_headers(&st->r);
+            reply_problem(&st->r, 413, "payload-too-large", "Content Too Large", "request body over %llu bytes",
+                          (unsigned long long)config->max_body_bytes);
+            return st->r.result;
+        }
         return MHD_YES;
     }
     if (*upload_data_size) {
-        /* No route reads a body yet: count it (to refuse floods) and drop it. */
+        /* No route reads a body yet: count it and drop it; the 413 for a
+         * body over the limit goes out once it is read, so that the client
+         * is still listening. A body far over it ends the connection. */
         st->body_bytes += *upload_data_size;
         *upload_data_size = 0;
-        return MHD_YES;
+        return st->body_bytes > DRAIN_FACTOR * config->max_body_bytes ? MHD_NO : MHD_YES;
     }
     request *r = &st->r;
     if (r->replied) return MHD_YES;

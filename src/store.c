@@ -228,7 +228,13 @@ static int resolve_identity(sqlite3 *db, const essay *e, int64_t *id, char slug[
         set_errmsg(errmsg, "out of memory");
         return -1;
     }
-    if (strlen(base) > 200) base[200] = '\0';
+    if (strlen(base) > 200) {
+        /* Truncating must keep the slug rules: no trailing '-', never all digits. */
+        base[200] = '\0';
+        size_t n = strlen(base);
+        while (n > 0 && base[n - 1] == '-') base[--n] = '\0';
+        if (strspn(base, "0123456789") == n) snprintf(base + (n > 190 ? 190 : n), 11, "-essay");
+    }
     sqlite3_stmt *st = store_stmt(db, "SELECT id, title, source_sha256, parser_version FROM articles WHERE slug = ?");
     int rc = -1;
     if (!st) goto done;
@@ -413,6 +419,15 @@ db_error:
     return -1;
 }
 
+/* COMMIT, or ROLLBACK if it fails, so that the connection is never left
+ * inside a transaction for the next file. */
+static int commit(sqlite3 *db, char **errmsg)
+{
+    if (exec(db, "COMMIT", errmsg) == 0) return 0;
+    exec(db, "ROLLBACK", NULL);
+    return -1;
+}
+
 int store_import(sqlite3 *db, const essay *e, const char *source_name, const char *sha256, import_result *res,
                  char **errmsg)
 {
@@ -427,7 +442,7 @@ int store_import(sqlite3 *db, const essay *e, const char *source_name, const cha
     res->article_id = id;
     if (id && strcmp(old_sha, sha256) == 0 && old_parser == ESSAY_PARSER_VERSION) {
         res->outcome = IMPORT_UNCHANGED;
-        return exec(db, "COMMIT", errmsg);
+        return commit(db, errmsg);
     }
     if (!(authors = authors_json(e))) goto oom;
     if (e->category && !(category_slug = slugify(e->category, strlen(e->category)))) goto oom;
@@ -485,7 +500,7 @@ int store_import(sqlite3 *db, const essay *e, const char *source_name, const cha
     if (exec(db, "UPDATE meta SET value = value + 1 WHERE key = 'generation'", errmsg) < 0) goto rollback;
     free(authors);
     free(category_slug);
-    return exec(db, "COMMIT", errmsg);
+    return commit(db, errmsg);
 oom:
     set_errmsg(errmsg, "out of memory");
     goto rollback;

@@ -98,6 +98,15 @@ out=$("$BIN" import --db "$DB" "$T/byslug.txt")
 check "a Slug: header line replaces the article with that slug" has "$out" "replaced $T/byslug.txt"
 check "...and its title changes" test "$(sql "$DB" "SELECT title FROM articles WHERE slug LIKE '%-2'")" = "Whatever Title"
 
+# Very long titles: the slug is cut at 200 characters and keeps its rules.
+printf '%s bcd\n\nBody.\n' "$(printf 'a%.0s' $(seq 199))" >"$T/long1.txt"
+printf '%s x\n\nBody.\n' "$(printf '7%.0s' $(seq 200))" >"$T/long2.txt"
+out=$("$BIN" import --db "$DB" "$T/long1.txt" "$T/long2.txt")
+slug1=$(sed -n 's/.*long1.txt (id [0-9]*, slug \(.*\))$/\1/p' <<<"$out")
+slug2=$(sed -n 's/.*long2.txt (id [0-9]*, slug \(.*\))$/\1/p' <<<"$out")
+check "a cut slug has no trailing '-'" bash -c '[[ "$1" =~ ^[a-z0-9]+(-[a-z0-9]+)*$ ]] && [ ${#1} -le 200 ]' _ "$slug1"
+check "a cut all-digit slug still ends in -essay" bash -c '[[ "$1" =~ ^[0-9]+-essay$ ]]' _ "$slug2"
+
 # ---- import: bad files are rejected with FILE:LINE and change nothing -----
 fp=$(db_fingerprint "$DB")
 : >"$T/empty.txt"
@@ -165,9 +174,9 @@ get() { curl -s --max-time 5 "http://127.0.0.1:$PORT$1"; }
 
 check "serve starts on an ephemeral port" start_server --db "$DB" --port 0 --threads 2
 total=$(get /v1/articles | jq .meta.total)
-check "the server lists the imported articles" test "$total" = 4
+check "the server lists the imported articles" test "$total" = 6
 "$BIN" import --db "$DB" "$(readlink -f tests/fixtures/federalist/federalist-10.txt)" >/dev/null
-check "meta.total follows an import made while serving" test "$(get /v1/articles | jq .meta.total)" = 5
+check "meta.total follows an import made while serving" test "$(get /v1/articles | jq .meta.total)" = 7
 check "the new article is served at once" \
     test "$(get /v1/articles/federalist-no-10-the-same-subject-continued-the-union-as-a-safeguard-against-domestic-faction-and-insurrection | jq -r .title)" \
     = "Federalist No. 10: The Same Subject Continued (The Union as a Safeguard Against Domestic Faction and Insurrection)"

@@ -38,6 +38,9 @@ typedef struct {
     char *path;        /* our copy */
     uint64_t body_bytes;
     struct timespec started;
+    bool begun;        /* the access handler has seen this request */
+    bool path_has_nul; /* "%00" in the raw path: libmicrohttpd's decoded
+                        * copy would silently end there */
 } request_state;
 
 /* Bodies up to DRAIN_FACTOR times the limit are read and dropped before
@@ -139,19 +142,30 @@ static void read_headers(request *r)
                    MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Access-Control-Request-Method");
 }
 
+/* Called with the raw URI before anything else, once per request: the
+ * state is allocated here so that the raw path can be checked. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)cls, (void)conn;
+    request_state *st = calloc(1, sizeof *st);
+    if (!st) return NULL;
+    st->refs = 1;
+    size_t path_len = strcspn(uri, "?");
+    for (size_t i = 0; i + 2 < path_len && !st->path_has_nul; i++)
+        st->path_has_nul = uri[i] == '%' && uri[i + 1] == '0' && uri[i + 2] == '0';
+    return st;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_data_size,
                                   void **req_cls)
 {
     (void)cls, (void)version, (void)upload_data;
     request_state *st = *req_cls;
-    if (!st) {
-        st = calloc(1, sizeof *st);
-        if (!st || !(st->path = strdup(url))) {
-            free(st);
-            return MHD_NO;
-        }
-        st->refs = 1;
+    if (!st) return MHD_NO; /* on_uri ran out of memory */
+    if (!st->begun) {
+        if (!(st->path = strdup(url))) return MHD_NO;
+        st->begun = true;
         clock_gettime(CLOCK_MONOTONIC, &st->started);
         st->r.conn = conn;
         st->r.cfg = config;
@@ -185,6 +199,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (st->body_bytes > config->max_body_bytes) {
         reply_problem(r, 413, "payload-too-large", "Content Too Large", "request body over %llu bytes",
                       (unsigned long long)config->max_body_bytes);
+        return r->result;
+    }
+    if (st->path_has_nul) {
+        reply_not_found(r, "no resource at this path (it holds a NUL byte)");
         return r->result;
     }
     MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_query, r);
@@ -233,6 +251,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     (void)cls, (void)conn;
     request_state *st = *req_cls;
     if (!st) return;
+    *req_cls = NULL;
+    if (!st->begun) { /* ended before its headers were read */
+        request_release(&st->r);
+        return;
+    }
     struct timespec end;
     clock_gettime(CLOCK_MONOTONIC, &end);
     uint64_t micros = (uint64_t)(end.tv_sec - st->started.tv_sec) * 1000000u +
@@ -242,7 +265,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     metrics_request(route_index(&st->r), st->r.method, st->r.status, micros, st->r.bytes);
     if (!config->quiet) access_log(st, micros);
     atomic_fetch_sub(&in_flight, 1);
-    *req_cls = NULL;
     request_release(&st->r);
 }
 
@@ -326,6 +348,7 @@ int server_run(const server_config *c)
         (unsigned int)c->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)c->timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
 MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
         MHD_OPTION_END);
     if (!d) {

@@ -46,6 +46,8 @@ check "statistics citing nothing" has "$(c "$B/v1/claims?article=$SEED&statistic
 check "claims resting on Reuters, endnotes embedded" \
     eq "$(c "$B/v1/claims?domain=reuters.com&expand=endnotes" | jq -r '.data[0].endnotes_expanded[0].publisher')" Reuters
 
+check "a NUL in the path finds nothing (not a shorter path)" eq "$(c -o /dev/null -w '%{http_code}' "$B/v1/articles/1%00junk")" 404
+
 # ---- -I, HEAD ------------------------------------------------------------------
 h=$(c -I "$B/v1/articles/$SEED")
 check "curl -I: 200" has "$(head -n 1 <<<"$h")" "200"

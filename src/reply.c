@@ -154,6 +154,16 @@ static void add_cache_headers(const request *r, struct MHD_Response *resp, const
     add_vary(r, resp, true);
 }
 
+/* The headers of a 200 representation, whether its body is a buffer, a
+ * stream, or left out (HEAD). */
+static void add_representation_headers(const request *r, struct MHD_Response *resp, const char *content_type, bool gz,
+                                       const char *etag)
+{
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    if (gz) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+    add_cache_headers(r, resp, etag);
+}
+
 /* If-None-Match wins; If-Modified-Since counts only without it. */
 static bool not_modified(const request *r, const char *etag)
 {
@@ -217,9 +227,7 @@ static void send_representation(request *r, const char *content_type, char *data
         finish(r, 500, NULL, 0);
         return;
     }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-    if (z) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
-    add_cache_headers(r, resp, etag);
+    add_representation_headers(r, resp, content_type, z != NULL, etag);
     if (r->link_next) {
         strbuf link = {0};
         if (sb_putc(&link, '<') == 0 && sb_puts(&link, r->link_next) == 0 && sb_puts(&link, ">; rel=\"next\"") == 0)
@@ -378,9 +386,7 @@ void reply_stream(request *r, const char *content_type, MHD_ContentReaderCallbac
         }
         struct MHD_Response *head = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
         if (head) {
-            MHD_add_response_header(head, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-            if (gz) MHD_add_response_header(head, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
-            add_cache_headers(r, head, etag);
+            add_representation_headers(r, head, content_type, gz, etag);
         }
         finish(r, 200, head, 0);
         return;
@@ -406,9 +412,7 @@ void reply_stream(request *r, const char *content_type, MHD_ContentReaderCallbac
         finish(r, 500, NULL, 0);
         return;
     }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-    if (gz) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
-    add_cache_headers(r, resp, etag);
+    add_representation_headers(r, resp, content_type, gz, etag);
     finish(r, 200, resp, 0);
 }
 

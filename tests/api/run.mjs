@@ -31,6 +31,7 @@ import Ajv07 from 'ajv';
 import addFormats from 'ajv-formats';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { check, specText, SPEC_PATH, pathTemplates } from './openapi-check.mjs';
+import { installGuards, withTimeout } from '../lib/guards.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -96,39 +97,13 @@ function finish() {
 process.on('exit', () => {
   killServerNow();
 });
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(sig, () => {
-    reportFail('harness', `interrupted by ${sig}`);
-    finish();
-  });
-}
-process.on('uncaughtException', (e) => {
-  reportFail('harness', `uncaught exception: ${e && e.stack ? e.stack : e}`);
-  finish();
-});
-process.on('unhandledRejection', (e) => {
-  reportFail('harness', `unhandled rejection: ${e && e.stack ? e.stack : e}`);
-  finish();
-});
-setTimeout(() => {
-  reportFail('harness', `overall timeout: the suite took longer than ${OVERALL_TIMEOUT_MS / 1000} s`);
-  finish();
-}, OVERALL_TIMEOUT_MS);
+installGuards({ fail: reportFail, finish, deadlineMs: OVERALL_TIMEOUT_MS, what: 'the suite' });
 
 const tests = [];
 function test(name, fn) {
   tests.push({ name, fn });
 }
 
-function withTimeout(promise, ms, what) {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 // ---------------------------------------------------------------------------
 // HTTP: every response goes through openapi-check.

@@ -28,6 +28,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { installGuards, withTimeout } from '../lib/guards.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -131,34 +132,8 @@ async function finish() {
 }
 
 process.on('exit', killAllNow);
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(sig, () => {
-    fail('harness', `interrupted by ${sig}`);
-    finish();
-  });
-}
-process.on('uncaughtException', (e) => {
-  fail('harness', `uncaught exception: ${e && e.stack ? e.stack : e}`);
-  finish();
-});
-process.on('unhandledRejection', (e) => {
-  fail('harness', `unhandled rejection: ${e && e.stack ? e.stack : e}`);
-  finish();
-});
-setTimeout(() => {
-  fail('harness', `overall timeout: the run took longer than ${OVERALL_TIMEOUT_MS / 1000} s`);
-  finish();
-}, OVERALL_TIMEOUT_MS);
+installGuards({ fail: fail, finish, deadlineMs: OVERALL_TIMEOUT_MS, what: 'the run' });
 
-function withTimeout(promise, ms, what) {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 class CheckError extends Error {}
 function expect(cond, message) {

@@ -15,18 +15,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-pass=0
-fail=0
-check() { # check NAME COMMAND...: passes when the command succeeds
-    local name=$1
-    shift
-    if "$@"; then
-        pass=$((pass + 1))
-    else
-        fail=$((fail + 1))
-        echo "FAIL $name"
-    fi
-}
+. tests/lib.sh
 has() { grep -qF -- "$2" <<<"$1"; }      # has TEXT NEEDLE
 sql() { sqlite3 "$1" "$2"; }             # sql DB QUERY
 db_fingerprint() { sqlite3 "$1" .dump | sha256sum; }
@@ -196,5 +185,4 @@ check "serve refuses a port in use (exit 1)" bash -c "
     port=\$(sed 's/.*://' '$T/a.out'); timeout 10 '$BIN' serve --db '$DB' --port \$port 2>/dev/null; rc=\$?
     kill \$pid; wait \$pid; test \$rc -eq 1"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+report

@@ -13,18 +13,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-pass=0
-fail=0
-check() { # check NAME COMMAND...
-    local name=$1
-    shift
-    if "$@"; then
-        pass=$((pass + 1))
-    else
-        fail=$((fail + 1))
-        echo "FAIL $name"
-    fi
-}
+. tests/lib.sh
 eq() { [ "$1" = "$2" ] || { echo "   got: $1" | head -c 300; echo; echo "  want: $2" | head -c 300; echo; return 1; }; }
 has() { grep -qiF -- "$2" <<<"$1" || { echo "   no '$2' in: $(head -c 300 <<<"$1")"; return 1; }; }
 header() { grep -i "^$2:" <<<"$1" | head -n 1 | cut -d' ' -f2- | tr -d '\r'; } # header HEADERS NAME
@@ -169,5 +158,4 @@ SERVER_PID=
 check "the server exited 0" eq "$rc" 0
 check "the log says how many requests it let finish" grep -qE "SIGTERM received, finishing [0-9]+ request\(s\) in flight" "$T/log"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+report

@@ -8,6 +8,7 @@
 #define ESSAYD_API_H
 
 #include "http.h"
+#include "listing.h"
 
 /* api_meta.c */
 void api_index(request *r);
@@ -23,6 +24,16 @@ void api_article_get(request *r);
 void api_claims_list(request *r);
 void api_article_claims(request *r);
 void api_claim_get(request *r);
+
+/* api_search.c */
+void api_search(request *r);
+void api_facets(request *r);
+void api_stats(request *r);
+
+/* Reads ?q= (the search box language, search_query.h) into f as cond,
+ * an SQL condition with one '?' for the FTS5 expression. Returns 0 when
+ * there is no q, 1 when added, -1 after replying 400. */
+int api_search_filter(request *r, filter *f, const char *cond);
 
 /* api_endnotes.c */
 void api_endnotes_list(request *r);

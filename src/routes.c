@@ -15,8 +15,8 @@
 
 #define LIST_PARAMS "limit", "cursor", "format", "fields", "pretty"
 #define ITEM_PARAMS "fields", "pretty"
-#define CLAIM_FILTERS "cited", "quote", "statistic", "normative", "endnote", "key", "domain", "publisher", "expand"
-#define ENDNOTE_FILTERS "domain", "publisher", "year", "n"
+#define CLAIM_FILTERS "q", "cited", "quote", "statistic", "normative", "endnote", "key", "domain", "publisher", "expand"
+#define ENDNOTE_FILTERS "q", "domain", "publisher", "year", "n"
 
 #define F(x) (1u << (x))
 #define LIST_FORMATS (F(FMT_JSON) | F(FMT_NDJSON) | F(FMT_CSV))
@@ -33,6 +33,7 @@ static const char *const CLAIM_FIELDS[] = {"id", "key", "article_id", "index", "
                                            "start_utf16", "end_utf16", "text", "endnotes", "endnote_ids",
                                            "cited", "quote", "statistic", "normative", "endnotes_expanded",
                                            NULL};
+static const char *const HIT_FIELDS[] = {"type", "id", "article", "snippet", "marks", "score", NULL};
 static const char *const ENDNOTE_FIELDS[] = {"id",        "article_id", "n",   "raw",  "author", "date",
                                              "title",     "publisher",  "retrieved", "url", "host", "domain",
                                              "cited_by", NULL};
@@ -51,7 +52,7 @@ static const route ROUTES[] = {
     {"/healthz", api_health, {NULL}, F(FMT_JSON), NULL, "Health check (reads the database)"},
     {"/metrics", api_metrics, {NULL}, F(FMT_TEXT), NULL, "Prometheus metrics"},
     {"/openapi.yaml", api_openapi, {NULL}, F(FMT_YAML), NULL, "OpenAPI 3.1 description of this API"},
-    {"/v1/articles", api_articles_list, {LIST_PARAMS, "category", "year", "venue", "sort", NULL}, LIST_FORMATS,
+    {"/v1/articles", api_articles_list, {LIST_PARAMS, "q", "category", "year", "venue", "sort", NULL}, LIST_FORMATS,
      ARTICLE_SUMMARY_FIELDS, "Article summaries"},
     {"/v1/articles/{article}", api_article_get, {ITEM_PARAMS, NULL}, F(FMT_JSON), ARTICLE_FIELDS,
      "One article (by id or slug) with paragraphs, claims and endnotes"},
@@ -66,6 +67,11 @@ static const route ROUTES[] = {
      "One claim with its endnotes expanded"},
     {"/v1/endnotes", api_endnotes_list, {LIST_PARAMS, "article", ENDNOTE_FILTERS, NULL}, LIST_FORMATS,
      ENDNOTE_FIELDS, "Endnotes across the corpus"},
+    {"/v1/search", api_search, {LIST_PARAMS, "q", "type", "article", "category", NULL}, LIST_FORMATS, HIT_FIELDS,
+     "Full-text search over article titles, claims and endnotes, ranked"},
+    {"/v1/facets", api_facets, {"q", "category", "year", "article", "pretty", NULL}, F(FMT_JSON), NULL,
+     "Counts by category, year, endnote domain, publisher and year, and claim flags"},
+    {"/v1/stats", api_stats, {"pretty", NULL}, F(FMT_JSON), NULL, "Corpus totals"},
     {"/v1/endnotes/{id}", api_endnote_get, {ITEM_PARAMS, "format", NULL}, F(FMT_JSON) | CITATION_FORMATS,
      ENDNOTE_FIELDS, "One endnote with the claims citing it; format=csl or bibtex gives a citation"},
 };

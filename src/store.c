@@ -305,8 +305,30 @@ static char *markers_json(const essay_paragraph *p)
     return s;
 }
 
+/* One row of the search index; *seq numbers the article's rows (the rowid
+ * is (article id << 20) + seq, see 002_search.sql). */
+static int index_text(sqlite3 *db, int64_t article_id, int64_t *seq, const char *title, const char *body,
+                      const char *kind, int64_t ref, char **errmsg)
+{
+    sqlite3_stmt *st = store_stmt(db, "INSERT INTO search (rowid, title, body, kind, ref, article_id) "
+                                      "VALUES (?,?,?,?,?,?)");
+    if (!st) {
+        set_errmsg(errmsg, "database: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, (article_id << 20) + ++*seq);
+    sqlite3_bind_text(st, 2, title ? title : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, body ? body : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, ref);
+    sqlite3_bind_int64(st, 6, article_id);
+    return step_done(db, st, errmsg);
+}
+
 static int insert_content(sqlite3 *db, const essay *e, int64_t id, const char *slug, char **errmsg)
 {
+    int64_t seq = 0;
+    if (index_text(db, id, &seq, e->title, "", "article", id, errmsg) < 0) return -1;
     sqlite3_stmt *st;
     for (size_t k = 0; k < e->nparagraphs; k++) {
         const essay_paragraph *p = &e->paragraphs[k];
@@ -324,6 +346,7 @@ static int insert_content(sqlite3 *db, const essay *e, int64_t id, const char *s
         sqlite3_bind_text(st, 5, markers, -1, SQLITE_TRANSIENT);
         free(markers);
         if (step_done(db, st, errmsg) < 0) return -1;
+        if (index_text(db, id, &seq, "", p->text, "paragraph", (int64_t)k, errmsg) < 0) return -1;
     }
     int64_t *endnote_ids = calloc(e->nendnotes ? e->nendnotes : 1, sizeof *endnote_ids);
     if (!endnote_ids) goto oom;
@@ -351,6 +374,13 @@ static int insert_content(sqlite3 *db, const essay *e, int64_t id, const char *s
             return -1;
         }
         endnote_ids[k] = sqlite3_last_insert_rowid(db);
+        char people[1024];
+        snprintf(people, sizeof people, "%s %s", en->cit.author ? en->cit.author : "",
+                 en->cit.publisher ? en->cit.publisher : "");
+        if (index_text(db, id, &seq, en->cit.title, people, "endnote", endnote_ids[k], errmsg) < 0) {
+            free(endnote_ids);
+            return -1;
+        }
     }
     for (size_t k = 0; k < e->nclaims; k++) {
         const essay_claim *ec = &e->claims[k];
@@ -389,6 +419,10 @@ static int insert_content(sqlite3 *db, const essay *e, int64_t id, const char *s
             return -1;
         }
         int64_t claim_id = sqlite3_last_insert_rowid(db);
+        if (index_text(db, id, &seq, "", c->text, "claim", claim_id, errmsg) < 0) {
+            free(endnote_ids);
+            return -1;
+        }
         for (size_t m = 0; m < c->nendnotes; m++) {
             long idx = essay_find_endnote(e, c->endnotes[m]);
             st = store_stmt(db, "INSERT INTO claim_endnotes (claim_id, pos, n, endnote_id) VALUES (?,?,?,?)");
@@ -453,8 +487,9 @@ int store_import(sqlite3 *db, const essay *e, const char *source_name, const cha
          * claim keys do not); the article keeps its id. */
         static const char *const wipe[] = {"DELETE FROM claims WHERE article_id = ?",
                                            "DELETE FROM endnotes WHERE article_id = ?",
-                                           "DELETE FROM paragraphs WHERE article_id = ?"};
-        for (size_t k = 0; k < 3; k++) {
+                                           "DELETE FROM paragraphs WHERE article_id = ?",
+                                           "DELETE FROM search WHERE rowid BETWEEN (?1 << 20) AND (?1 << 20) + 1048575"};
+        for (size_t k = 0; k < 4; k++) {
             if (!(st = store_stmt(db, wipe[k]))) goto db_error;
             sqlite3_bind_int64(st, 1, id);
             if (step_done(db, st, errmsg) < 0) goto rollback;

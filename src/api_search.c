@@ -1,0 +1,323 @@
+/*
+ * api_search.c — GET /v1/search, GET /v1/facets, GET /v1/stats, and the
+ * q= filter the lists share.
+ *
+ * Search reads the one FTS5 table (002_search.sql). Hits are ranked by
+ * bm25 with titles weighted 10 to 1 over body text; the cursor carries the
+ * score (printed with %.17g, which round-trips a double exactly) and the
+ * rowid, so paging is the same keyset paging as every list.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "listing.h"
+#include "search_query.h"
+#include "store.h"
+#include "text.h"
+
+#define SNIPPET_OPEN '\x02'
+#define SNIPPET_CLOSE '\x03'
+
+int api_search_filter(request *r, filter *f, const char *cond)
+{
+    const char *q;
+    int rc = param_string(r, "q", &q);
+    if (rc <= 0) return rc;
+    char err[128];
+    char *expr = search_query_compile(q, err, sizeof err);
+    if (!expr) {
+        reply_bad_param(r, "q", "%s", err);
+        return -1;
+    }
+    filter_add_text(f, cond, expr);
+    free(expr);
+    return 1;
+}
+
+/* The snippet without its marks, and the marks' offsets in code points and
+ * UTF-16 units, relative to the snippet. */
+static json_t *snippet_fields(json_t *hit, const char *s)
+{
+    strbuf text = {0};
+    json_t *marks = json_array();
+    size_t len = strlen(s), cp = 0, u16 = 0, mark_cp = 0, mark_u16 = 0;
+    bool ok = marks != NULL;
+    for (size_t i = 0; ok && i < len;) {
+        if (s[i] == SNIPPET_OPEN) {
+            mark_cp = cp, mark_u16 = u16;
+            i++;
+            continue;
+        }
+        if (s[i] == SNIPPET_CLOSE) {
+            ok = json_array_append_new(marks, json_pack("{s:I, s:I, s:I, s:I}", "start", (json_int_t)mark_cp, "end",
+                                                         (json_int_t)cp, "start_utf16", (json_int_t)mark_u16,
+                                                         "end_utf16", (json_int_t)u16)) == 0;
+            i++;
+            continue;
+        }
+        size_t j = i;
+        uint32_t c = utf8_next(s, len, &j);
+        ok = sb_append(&text, s + i, j - i) == 0;
+        cp++;
+        u16 += c >= 0x10000 ? 2 : 1;
+        i = j;
+    }
+    json_t *snippet = ok ? json_stringn(text.data ? text.data : "", text.len) : NULL;
+    sb_free(&text);
+    if (!snippet || json_object_set_new(hit, "snippet", snippet) < 0 || json_object_set_new(hit, "marks", marks) < 0) {
+        json_decref(marks);
+        return NULL;
+    }
+    return hit;
+}
+
+#define HIT_COLUMNS                                                                                        \
+    "search.kind, search.ref, a.id, a.slug, a.title, "                                                     \
+    "snippet(search, -1, char(2), char(3), '…', 16), -bm25(search, 10.0, 1.0)"
+
+static json_t *render_hit(sqlite3_stmt *st)
+{
+    const char *kind = store_text(st, 0);
+    json_t *hit = json_pack("{s:s, s:I, s:{s:I, s:s, s:s}}", "type", kind ? kind : "", "id",
+                            (json_int_t)sqlite3_column_int64(st, 1), "article", "id",
+                            (json_int_t)sqlite3_column_int64(st, 2), "slug", store_text(st, 3), "title",
+                            store_text(st, 4));
+    if (!hit) return NULL;
+    const char *snip = store_text(st, 5);
+    if (!snippet_fields(hit, snip ? snip : "") ||
+        json_object_set_new(hit, "score", json_real(sqlite3_column_double(st, 6))) < 0) {
+        json_decref(hit);
+        return NULL;
+    }
+    return hit;
+}
+
+static const list_sort BY_RANK = {
+    "rank", "printf('%.17g', bm25(search, 10.0, 1.0))",
+    " AND (bm25(search, 10.0, 1.0), search.rowid) > (CAST(? AS REAL), ?)",
+    " ORDER BY bm25(search, 10.0, 1.0), search.rowid"};
+
+/* ?article= and ?category= as conditions on the joined article a. 0, or -1
+ * after replying. */
+static int article_filters(request *r, filter *f)
+{
+    const char *article = NULL, *category = NULL;
+    if (param_string(r, "article", &article) < 0 || param_string(r, "category", &category) < 0) return -1;
+    if (article) {
+        int64_t id = api_resolve_article(r->db, article);
+        if (id < 0) {
+            reply_internal(r, sqlite3_errmsg(r->db));
+            return -1;
+        }
+        filter_add_int(f, "a.id = ?", id);
+    }
+    if (category) {
+        char *slug = slugify(category, strlen(category));
+        if (!slug) {
+            reply_internal(r, "out of memory");
+            return -1;
+        }
+        filter_add_text(f, "a.category_slug = ?", slug);
+        free(slug);
+    }
+    return 0;
+}
+
+void api_search(request *r)
+{
+    static const char *const types[] = {"article", "claim", "endnote", NULL};
+    int64_t limit;
+    int type = -1;
+    filter f = {0};
+    if (param_limit(r, &limit) < 0 || param_enum(r, "type", types, &type) < 0) return;
+    int rc = api_search_filter(r, &f, "search MATCH ?");
+    if (rc < 0) goto done;
+    if (rc == 0) {
+        reply_bad_param(r, "q", "is required: the words to search for");
+        goto done;
+    }
+    if (type >= 0)
+        filter_add_text(&f, "search.kind = ?", types[type]);
+    else
+        filter_add(&f, "search.kind IN ('article', 'claim', 'endnote')");
+    if (article_filters(r, &f) < 0) goto done;
+    list_serve(r, "search JOIN articles a ON a.id = search.article_id", HIT_COLUMNS, "search.rowid", &f, &BY_RANK,
+               limit, render_hit, NULL);
+done:
+    filter_free(&f);
+}
+
+/* ---- facets and statistics ------------------------------------------------- */
+
+/* [{value, count}] from a "SELECT value, count ..." over filter f. */
+static json_t *counts(request *r, const char *sql_head, const char *group_tail, const filter *f, bool with_slug)
+{
+    strbuf sql = {0};
+    json_t *out = NULL;
+    if (sb_puts(&sql, sql_head) < 0 || (f->where.len && sb_append(&sql, f->where.data, f->where.len) < 0) ||
+        sb_puts(&sql, group_tail) < 0)
+        goto done;
+    sqlite3_stmt *st = store_stmt(r->db, sql.data);
+    if (!st) goto done;
+    filter_bind(f, st, 1);
+    out = json_array();
+    int rc;
+    while (out && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *value = sqlite3_column_type(st, 0) == SQLITE_NULL ? json_null() : json_string(store_text(st, 0));
+        json_t *row = json_pack("{s:o, s:I}", "value", value, "count", (json_int_t)sqlite3_column_int64(st, 1));
+        if (row && with_slug &&
+            json_object_set_new(row, "slug", sqlite3_column_type(st, 2) == SQLITE_NULL ? json_null()
+                                                                                        : json_string(store_text(st, 2))) < 0) {
+            json_decref(row);
+            row = NULL;
+        }
+        if (json_array_append_new(out, row) < 0) {
+            json_decref(out);
+            out = NULL;
+        }
+    }
+    if (out && rc != SQLITE_DONE) {
+        json_decref(out);
+        out = NULL;
+    }
+    sqlite3_reset(st);
+done:
+    sb_free(&sql);
+    return out;
+}
+
+/* Copies the conditions of src into dst, with their values. */
+static void filter_copy(filter *dst, const filter *src)
+{
+    memset(dst, 0, sizeof *dst);
+    if (src->where.len && sb_append(&dst->where, src->where.data, src->where.len) < 0) dst->failed = true;
+    for (int k = 0; k < src->nbind; k++) {
+        dst->bind[k] = src->bind[k];
+        if (src->bind[k].is_text && !(dst->bind[k].s = strdup(src->bind[k].s))) dst->failed = true;
+    }
+    dst->nbind = src->nbind;
+}
+
+void api_facets(request *r)
+{
+    int64_t year = 0, generation;
+    char year_text[8];
+    const char *q = NULL;
+    filter art = {0}, fa = {0}, fe = {0}, fc = {0};
+    if (param_int(r, "year", 1000, 9999, &year) < 0 || param_string(r, "q", &q) < 0) return;
+    /* The article filters apply to every facet; q applies to each facet's
+     * own kind of text (articles: title and body; endnotes; claims). */
+    if (article_filters(r, &art) < 0) goto done;
+    if (year) {
+        snprintf(year_text, sizeof year_text, "%04d", (int)year);
+        filter_add_text(&art, "substr(a.published, 1, 4) = ?", year_text);
+    }
+    filter_copy(&fa, &art);
+    filter_copy(&fe, &art);
+    filter_copy(&fc, &art);
+    if (api_search_filter(r, &fa, "a.id IN (SELECT article_id FROM search WHERE search MATCH ? AND kind IN "
+                                  "('article', 'paragraph'))") < 0 ||
+        api_search_filter(r, &fe, "e.id IN (SELECT ref FROM search WHERE search MATCH ? AND kind = 'endnote')") < 0 ||
+        api_search_filter(r, &fc, "c.id IN (SELECT ref FROM search WHERE search MATCH ? AND kind = 'claim')") < 0)
+        goto done;
+    if (list_begin_read(r->db, &generation) < 0) {
+        reply_internal(r, sqlite3_errmsg(r->db));
+        goto done;
+    }
+    static const char ART[] = " FROM articles a WHERE 1";
+    static const char END[] = " FROM endnotes e JOIN articles a ON a.id = e.article_id WHERE 1";
+    static const char CLA[] = " FROM claims c JOIN articles a ON a.id = c.article_id WHERE 1";
+    char sql[512];
+    json_t *body = json_object(), *flags = NULL;
+    bool ok = body != NULL;
+#define FACET(key, head, from, f, tail, slug)                                                                    \
+    do {                                                                                                         \
+        snprintf(sql, sizeof sql, "%s%s", head, from);                                                           \
+        ok = ok && json_object_set_new(body, key, counts(r, sql, tail, f, slug)) == 0;                           \
+    } while (0)
+    FACET("categories", "SELECT a.category, count(*), a.category_slug", ART, &fa,
+          " GROUP BY a.category_slug ORDER BY count(*) DESC, a.category", true);
+    FACET("years", "SELECT substr(a.published, 1, 4) AS y, count(*)", ART, &fa, " GROUP BY y ORDER BY y DESC", false);
+    FACET("endnote_domains", "SELECT e.domain, count(*)", END, &fe,
+          " GROUP BY e.domain ORDER BY count(*) DESC, e.domain LIMIT 50", false);
+    FACET("endnote_publishers", "SELECT e.publisher, count(*)", END, &fe,
+          " GROUP BY e.publisher ORDER BY count(*) DESC, e.publisher LIMIT 50", false);
+    FACET("endnote_years", "SELECT substr(e.date, 1, 4) AS y, count(*)", END, &fe, " GROUP BY y ORDER BY y DESC", false);
+#undef FACET
+    snprintf(sql, sizeof sql, "SELECT count(*), sum(c.cited), sum(c.quote), sum(c.statistic), sum(c.normative), "
+                              "sum(c.statistic AND NOT c.cited)%s", CLA);
+    strbuf s = {0};
+    sqlite3_stmt *st = NULL;
+    if (ok && sb_puts(&s, sql) == 0 && (!fc.where.len || sb_append(&s, fc.where.data, fc.where.len) == 0))
+        st = store_stmt(r->db, s.data);
+    if (st) {
+        filter_bind(&fc, st, 1);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            flags = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "claims", (json_int_t)sqlite3_column_int64(st, 0),
+                              "cited", (json_int_t)sqlite3_column_int64(st, 1), "quote",
+                              (json_int_t)sqlite3_column_int64(st, 2), "statistic",
+                              (json_int_t)sqlite3_column_int64(st, 3), "normative",
+                              (json_int_t)sqlite3_column_int64(st, 4), "uncited_statistic",
+                              (json_int_t)sqlite3_column_int64(st, 5));
+        sqlite3_reset(st);
+    }
+    sb_free(&s);
+    ok = ok && flags && json_object_set_new(body, "claim_flags", flags) == 0;
+    list_end_read(r->db);
+    if (!ok || fa.failed || fe.failed || fc.failed) {
+        json_decref(body);
+        reply_internal(r, "cannot compute facets");
+        goto done;
+    }
+    r->cache = CACHE_LIST;
+    reply_json(r, 200, body);
+done:
+    filter_free(&art);
+    filter_free(&fa);
+    filter_free(&fe);
+    filter_free(&fc);
+}
+
+void api_stats(request *r)
+{
+    int64_t generation;
+    if (list_begin_read(r->db, &generation) < 0) {
+        reply_internal(r, sqlite3_errmsg(r->db));
+        return;
+    }
+    json_t *body = NULL;
+    sqlite3_stmt *st = store_stmt(
+        r->db, "SELECT (SELECT count(*) FROM articles), (SELECT coalesce(sum(paragraph_count), 0) FROM articles), "
+               "(SELECT count(*) FROM claims), (SELECT count(*) FROM endnotes), "
+               "(SELECT coalesce(sum(word_count), 0) FROM articles), (SELECT count(*) FROM claims WHERE cited), "
+               "(SELECT count(*) FROM claims WHERE statistic), "
+               "(SELECT count(*) FROM claims WHERE statistic AND NOT cited)");
+    if (st && sqlite3_step(st) == SQLITE_ROW) {
+        int64_t claims = sqlite3_column_int64(st, 2), cited = sqlite3_column_int64(st, 5);
+        body = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:I}", "articles",
+                         (json_int_t)sqlite3_column_int64(st, 0), "paragraphs", (json_int_t)sqlite3_column_int64(st, 1),
+                         "claims", (json_int_t)claims, "endnotes", (json_int_t)sqlite3_column_int64(st, 3), "words",
+                         (json_int_t)sqlite3_column_int64(st, 4), "cited_claims", (json_int_t)cited, "cited_share",
+                         claims ? (double)cited / (double)claims : 0.0, "statistics",
+                         (json_int_t)sqlite3_column_int64(st, 6), "uncited_statistics",
+                         (json_int_t)sqlite3_column_int64(st, 7));
+    }
+    if (st) sqlite3_reset(st);
+    filter none = {0};
+    json_t *top = body ? counts(r,
+                                "SELECT e.domain, count(DISTINCT ce.claim_id) FROM claim_endnotes ce "
+                                "JOIN endnotes e ON e.id = ce.endnote_id WHERE e.domain IS NOT NULL",
+                                " GROUP BY e.domain ORDER BY count(DISTINCT ce.claim_id) DESC, e.domain LIMIT 10",
+                                &none, false)
+                       : NULL;
+    list_end_read(r->db);
+    if (!top || json_object_set_new(body, "most_cited_domains", top) < 0) {
+        json_decref(body);
+        reply_internal(r, "cannot compute statistics");
+        return;
+    }
+    r->cache = CACHE_LIST;
+    reply_json(r, 200, body);
+}

@@ -31,7 +31,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/%)
 MIGRATIONS := $(sort $(wildcard db/migrations/*.sql))
 
-.PHONY: all deps run test unit check-deps clean fuzz format
+.PHONY: all deps run test unit check-deps clean fuzz format bench
 all: $(BUILD)/essayd
 
 check-deps:
@@ -85,6 +85,10 @@ run: check-deps
 # Every test, twice: a normal build and an ASan+UBSan build.
 test: check-deps
 	@bash tests/run.sh
+
+# Search latency on a generated corpus (bench/run.sh); not a test.
+bench: all
+	@bash bench/run.sh
 
 # libFuzzer on the parser pipeline (tests/fuzz/README.md); FUZZ_SECONDS bounds the run.
 FUZZ_SECONDS ?= 300

@@ -4,8 +4,9 @@
  *
  * Search reads the one FTS5 table (002_search.sql). Hits are ranked by
  * bm25 with titles weighted 10 to 1 over body text; the cursor carries the
- * score (printed with %.17g, which round-trips a double exactly) and the
- * rowid, so paging is the same keyset paging as every list.
+ * score (printed with SQLite's %!.17g: its plain %.17g keeps only 16
+ * digits, and ties would be skipped) and the rowid, so paging is the same
+ * keyset paging as every list.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,7 +96,7 @@ static json_t *render_hit(sqlite3_stmt *st)
 }
 
 static const list_sort BY_RANK = {
-    "rank", "printf('%.17g', bm25(search, 10.0, 1.0))",
+    "rank", "printf('%!.17g', bm25(search, 10.0, 1.0))",
     " AND (bm25(search, 10.0, 1.0), search.rowid) > (CAST(? AS REAL), ?)",
     " ORDER BY bm25(search, 10.0, 1.0), search.rowid"};
 
@@ -217,8 +218,7 @@ void api_facets(request *r)
     filter_copy(&fa, &art);
     filter_copy(&fe, &art);
     filter_copy(&fc, &art);
-    if (api_search_filter(r, &fa, "a.id IN (SELECT article_id FROM search WHERE search MATCH ? AND kind IN "
-                                  "('article', 'paragraph'))") < 0 ||
+    if (api_search_filter(r, &fa, "a.id IN (SELECT article_id FROM search WHERE search MATCH ? AND kind = 'document')") < 0 ||
         api_search_filter(r, &fe, "e.id IN (SELECT ref FROM search WHERE search MATCH ? AND kind = 'endnote')") < 0 ||
         api_search_filter(r, &fc, "c.id IN (SELECT ref FROM search WHERE search MATCH ? AND kind = 'claim')") < 0)
         goto done;

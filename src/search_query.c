@@ -24,16 +24,28 @@ static int put_string(strbuf *out, const term *t)
     return sb_putc(out, '"');
 }
 
-/* Appends the term as an FTS5 string: "..." with quotes doubled. The index
- * holds porter stems, which a prefix query does not stem: "diplom*" finds
- * the stem "diplomat", but "diplomat*" alone would miss "diplomacy"
- * (stem "diplomaci"). So a prefix term is also matched as a word,
- * which FTS5 stems: ("diplomat"* OR "diplomat"). */
+/* Appends the term as an FTS5 string: "..." with quotes doubled.
+ *
+ * The index holds porter stems, and FTS5 does not stem a prefix:
+ * "negotiati*" would look for stems beginning "negotiati" while the index
+ * holds "negoti". A prefix term therefore also matches as a word (which
+ * FTS5 stems) and, from five characters on, as the prefix shortened by
+ * four (to no less than four), which covers the endings porter removes
+ * ("capabilit" → "capab"*, stem "capabl"): ("negotiati"* OR "negotiati"
+ * OR "negot"*). This can match a little more than typed, never less. */
 static int put_term(strbuf *out, const term *t)
 {
     if (!t->prefix) return put_string(out, t);
     if (sb_putc(out, '(') < 0 || put_string(out, t) < 0 || sb_puts(out, "* OR ") < 0 || put_string(out, t) < 0)
         return -1;
+    size_t cps = utf8_cp_count(t->s, t->len);
+    if (cps >= 5) {
+        size_t keep = cps - 4 < 4 ? 4 : cps - 4, i = 0;
+        for (size_t k = 0; k < keep; k++) utf8_next(t->s, t->len, &i);
+        term shorter = *t;
+        shorter.len = i;
+        if (sb_puts(out, " OR ") < 0 || put_string(out, &shorter) < 0 || sb_putc(out, '*') < 0) return -1;
+    }
     return sb_putc(out, ')');
 }
 
@@ -121,6 +133,33 @@ char *search_query_compile(const char *q, char *err, size_t errlen)
         first = false;
     }
     if (rc == 0) rc = sb_putc(&out, ')');
+    /* Several plain words: the same words as a phrase are also asked for,
+     * which adds to the bm25 score of rows that have them together, so a
+     * phrase outranks the words scattered (the rows matched stay the same). */
+    size_t plain = 0;
+    bool any_or = false;
+    for (size_t k = 0; k < n; k++) {
+        if (!terms[k].negated && !terms[k].prefix) plain++;
+        any_or = any_or || terms[k].or_before;
+    }
+    if (rc == 0 && plain == positives && positives >= 2 && !any_or) {
+        strbuf words = {0};
+        for (size_t k = 0; k < n && rc == 0; k++) {
+            if (terms[k].negated) continue;
+            if (words.len) rc = sb_putc(&words, ' ');
+            if (rc == 0) rc = sb_append(&words, terms[k].s, terms[k].len);
+        }
+        term phrase = {.s = words.data ? words.data : "", .len = words.len};
+        char *inner = rc == 0 ? sb_take(&out) : NULL;
+        if (!inner) rc = -1;
+        if (rc == 0) rc = sb_puts(&out, "((");
+        if (rc == 0) rc = sb_puts(&out, inner);
+        if (rc == 0) rc = sb_puts(&out, ") OR ");
+        if (rc == 0) rc = put_string(&out, &phrase);
+        if (rc == 0) rc = sb_putc(&out, ')');
+        free(inner);
+        sb_free(&words);
+    }
     if (positives < n && rc == 0) {
         rc = sb_puts(&out, " NOT (");
         first = true;

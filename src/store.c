@@ -329,6 +329,17 @@ static int insert_content(sqlite3 *db, const essay *e, int64_t id, const char *s
 {
     int64_t seq = 0;
     if (index_text(db, id, &seq, e->title, "", "article", id, errmsg) < 0) return -1;
+    /* The whole article as one row, so that q= on articles needs every
+     * word somewhere in the article, not all in one paragraph. */
+    strbuf doc = {0};
+    for (size_t k = 0; k < e->nparagraphs; k++)
+        if ((k && sb_putc(&doc, ' ') < 0) || sb_append(&doc, e->paragraphs[k].text, e->paragraphs[k].len) < 0) {
+            sb_free(&doc);
+            goto oom;
+        }
+    int drc = index_text(db, id, &seq, e->title, doc.data ? doc.data : "", "document", id, errmsg);
+    sb_free(&doc);
+    if (drc < 0) return -1;
     sqlite3_stmt *st;
     for (size_t k = 0; k < e->nparagraphs; k++) {
         const essay_paragraph *p = &e->paragraphs[k];
@@ -374,10 +385,16 @@ static int insert_content(sqlite3 *db, const essay *e, int64_t id, const char *s
             return -1;
         }
         endnote_ids[k] = sqlite3_last_insert_rowid(db);
-        char people[1024];
-        snprintf(people, sizeof people, "%s %s", en->cit.author ? en->cit.author : "",
-                 en->cit.publisher ? en->cit.publisher : "");
-        if (index_text(db, id, &seq, en->cit.title, people, "endnote", endnote_ids[k], errmsg) < 0) {
+        strbuf people = {0};
+        if (sb_puts(&people, en->cit.author ? en->cit.author : "") < 0 || sb_putc(&people, ' ') < 0 ||
+            sb_puts(&people, en->cit.publisher ? en->cit.publisher : "") < 0) {
+            sb_free(&people);
+            free(endnote_ids);
+            goto oom;
+        }
+        int irc = index_text(db, id, &seq, en->cit.title, people.data, "endnote", endnote_ids[k], errmsg);
+        sb_free(&people);
+        if (irc < 0) {
             free(endnote_ids);
             return -1;
         }

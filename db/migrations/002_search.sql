@@ -9,7 +9,7 @@
 CREATE VIRTUAL TABLE search USING fts5(
     title,
     body,
-    kind UNINDEXED,        -- article | paragraph | claim | endnote
+    kind UNINDEXED,        -- article (title) | document (title and text) | paragraph | claim | endnote
     ref UNINDEXED,         -- article id, paragraph index, claim id, endnote id
     article_id UNINDEXED,
     tokenize = 'porter unicode61 remove_diacritics 2'
@@ -20,6 +20,9 @@ SELECT (article_id << 20) + row_number() OVER (PARTITION BY article_id ORDER BY 
        title, body, kind, ref, article_id
 FROM (
     SELECT 0 AS k, id AS article_id, title, '' AS body, 'article' AS kind, id AS ref FROM articles
+    UNION ALL
+    SELECT 0, a.id, a.title, (SELECT group_concat(text, ' ') FROM (SELECT text FROM paragraphs p
+                                WHERE p.article_id = a.id ORDER BY idx)), 'document', a.id FROM articles a
     UNION ALL
     SELECT 1, article_id, '', text, 'paragraph', idx FROM paragraphs
     UNION ALL

@@ -16,6 +16,9 @@
 // changed essay into the database while the servers run, to see ETags
 // change exactly where the data did; it runs late, after the tests that
 // rely on the data loaded at setup.
+//
+// Search, facets and statistics (search.mjs) run on a database and server
+// of their own, with the search fixtures of tests/fixtures/api/search/ added.
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -32,6 +35,7 @@ import addFormats from 'ajv-formats';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { check, specText, SPEC_PATH, pathTemplates } from './openapi-check.mjs';
 import { installGuards, withTimeout } from '../lib/guards.mjs';
+import { registerSearchTests } from './search.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -366,12 +370,13 @@ test('import: re-importing unchanged files changes nothing', async () => {
   }
 });
 
-// Starts `essayd serve` on S.db, 127.0.0.1, an ephemeral port, with extra
-// arguments; resolves to { child, base, stdout, stderr, exited, exitInfo }
-// once it announces its address. stderr (the access log) is kept whole.
-async function startServer(extraArgs = [], { env } = {}) {
+// Starts `essayd serve` on S.db (or db), 127.0.0.1, an ephemeral port, with
+// extra arguments; resolves to { child, base, stdout, stderr, exited,
+// exitInfo } once it announces its address. stderr (the access log) is kept
+// whole.
+async function startServer(extraArgs = [], { env, db } = {}) {
   need('db');
-  const child = spawn(BIN, ['serve', '--db', S.db, '--host', '127.0.0.1', '--port', '0', ...extraArgs], {
+  const child = spawn(BIN, ['serve', '--db', db || S.db, '--host', '127.0.0.1', '--port', '0', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: env ? { ...process.env, ...env } : process.env,
   });
@@ -468,7 +473,7 @@ test('GET /openapi.yaml serves the file on disk byte for byte', async () => {
   assert.ok(r.body.equals(readFileSync(SPEC_PATH)), `served spec (${r.body.length} bytes) differs from ${SPEC_PATH} (${Buffer.byteLength(specText)} bytes)`);
 });
 
-// Concrete paths for every template.
+// Concrete paths for every template (/v1/search with the q it requires).
 function concretePaths() {
   need('seed');
   const claimId = S.seed.claims[0].id;
@@ -477,7 +482,8 @@ function concretePaths() {
     t
       .replace('{article}', String(S.seed.id))
       .replace(/\/v1\/claims\/\{id\}/, `/v1/claims/${claimId}`)
-      .replace(/\/v1\/endnotes\/\{id\}/, `/v1/endnotes/${endnoteId}`),
+      .replace(/\/v1\/endnotes\/\{id\}/, `/v1/endnotes/${endnoteId}`)
+      .replace(/^\/v1\/search$/, '/v1/search?q=korea'),
   );
 }
 
@@ -1316,6 +1322,11 @@ function representationPaths() {
     `/v1/articles/${a}?fields=title`,
     `/v1/claims/${c}?pretty=1`,
     '/v1?pretty=1',
+    '/v1/search?q=diplomacy&limit=2',
+    '/v1/search?q=korea&format=ndjson',
+    '/v1/search?q=korea&format=csv&fields=type,id',
+    '/v1/facets?q=korea',
+    '/v1/stats?pretty=1',
   ];
 }
 
@@ -1351,7 +1362,8 @@ test('ETag: the version part is <id>.<version> for an article, g<generation> for
   assert.equal(a.headers.etag, `"${S.seed.id}.${S.seed.version}-id"`);
   const errs = [];
   for (const p of ['/v1', '/healthz', '/openapi.yaml', '/v1/claims?limit=5', `/v1/claims/${S.seed.claims[0].id}`,
-    `/v1/endnotes/${seedEndnote(1).id}`, '/v1/articles', `/v1/endnotes/${seedEndnote(2).id}?format=bibtex`]) {
+    `/v1/endnotes/${seedEndnote(1).id}`, '/v1/articles', `/v1/endnotes/${seedEndnote(2).id}?format=bibtex`,
+    '/v1/search?q=korea', '/v1/facets', '/v1/stats']) {
     const r = await raw('GET', p);
     const { version, encoding } = etagParts(r.headers.etag);
     const want = `h${sha256(r.body).slice(0, 16)}`;
@@ -1486,11 +1498,12 @@ test('Cache-Control per kind of resource; no-store on errors, /healthz and /metr
   const e = seedEndnote(2).id;
   const want = {
     [CC_LIST]: ['/v1/articles', '/v1/claims?limit=3', '/v1/endnotes', `/v1/articles/${a}/claims`, `/v1/articles/${a}/endnotes`,
-      '/v1/claims?format=ndjson', '/v1/endnotes?format=csv', `/v1/articles/${a}/endnotes?format=csl`, `/v1/articles/${a}/endnotes?format=bibtex`],
+      '/v1/claims?format=ndjson', '/v1/endnotes?format=csv', `/v1/articles/${a}/endnotes?format=csl`, `/v1/articles/${a}/endnotes?format=bibtex`,
+      '/v1/search?q=korea', '/v1/search?q=korea&format=ndjson', '/v1/facets', '/v1/facets?q=korea', '/v1/stats', '/v1/claims?q=korea'],
     [CC_ITEM]: [`/v1/articles/${a}`, `/v1/articles/${SEED_SLUG}`, `/v1/claims/${S.seed.claims[0].id}`, `/v1/endnotes/${e}`,
       `/v1/endnotes/${e}?format=csl`, `/v1/endnotes/${e}?format=bibtex`, `/v1/articles/${a}?fields=title`],
     [CC_STATIC]: ['/v1', '/openapi.yaml'],
-    'no-store': ['/healthz', '/metrics', '/v1/claims?limit=abc', '/v1/articles/999999', '/nope', '/v1/claims?format=xml'],
+    'no-store': ['/healthz', '/metrics', '/v1/claims?limit=abc', '/v1/articles/999999', '/nope', '/v1/claims?format=xml', '/v1/search', '/v1/search?q=*'],
   };
   const errs = [];
   for (const [cc, paths] of Object.entries(want)) {
@@ -2800,6 +2813,22 @@ test('openapi-check rejects undocumented statuses, media types, missing headers,
   assert.deepEqual(check('GET', '/v1/claims', 406, nf.headers, nf.wire), []);
   expectProblem('406 on OPTIONS', check('OPTIONS', '/v1/claims', 406, nf.headers, nf.wire), /not documented/);
   expectProblem('406 typed as not-found', check('GET', '/v1/claims', 406, nf.headers, Buffer.from(JSON.stringify({ ...nf.json, type: '/problems/not-found' }))), /schema/);
+});
+
+// ---------------------------------------------------------------------------
+// Search, facets and statistics (issue 4): tests/api/search.mjs, on a second
+// database and server of their own.
+
+registerSearchTests({
+  test,
+  req,
+  startServer,
+  stopServer,
+  BIN,
+  FIXTURE_DIR,
+  baseFiles: importFiles,
+  IMPORT_LINE,
+  tmpDir: () => tmp,
 });
 
 // ---------------------------------------------------------------------------

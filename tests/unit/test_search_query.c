@@ -31,15 +31,17 @@ static void expect_error(const char *q, const char *want)
 static void test_grammar(void)
 {
     expect_expr("nuclear", "(\"nuclear\")");
-    expect_expr("nuclear deal", "(\"nuclear\") AND (\"deal\")");
-    expect_expr("\"nuclear deal\" talks", "(\"nuclear deal\") AND (\"talks\")");
+    expect_expr("nuclear deal", "(((\"nuclear\") AND (\"deal\")) OR \"nuclear deal\")");
+    expect_expr("\"nuclear deal\" talks", "(((\"nuclear deal\") AND (\"talks\")) OR \"nuclear deal talks\")");
     expect_expr("china OR japan", "(\"china\" OR \"japan\")");
     expect_expr("war -nuclear", "(\"war\") NOT (\"nuclear\")");
     expect_expr("war -\"nuclear deal\" -iran", "(\"war\") NOT (\"nuclear deal\" OR \"iran\")");
-    expect_expr("diplom*", "((\"diplom\"* OR \"diplom\"))");
-    expect_expr("say \"he said \"\"no\"\"\"", "(\"say\") AND (\"he said \") AND (\"no\")");
+    expect_expr("diplom*", "((\"diplom\"* OR \"diplom\" OR \"dipl\"*))");
+    expect_expr("negotiati*", "((\"negotiati\"* OR \"negotiati\" OR \"negot\"*))");
+    expect_expr("war*", "((\"war\"* OR \"war\"))");
+    expect_expr("say \"he said \"\"no\"\"\"", "(((\"say\") AND (\"he said \") AND (\"no\")) OR \"say he said  no\")");
     expect_expr("\"unclosed phrase", "(\"unclosed phrase\")");
-    expect_expr("a\"b", "(\"a\") AND (\"b\")");
+    expect_expr("a\"b", "(((\"a\") AND (\"b\")) OR \"a b\")");
 }
 
 static void test_errors(void)

@@ -72,9 +72,11 @@ typedef struct {
     const char *order;    /* " ORDER BY ..." */
 } list_sort;
 
-/* Adds to each rendered row what a plain row lacks (expand=...).
- * Returns 0, or -1 on failure. */
-typedef int (*list_decorate_fn)(sqlite3 *db, json_t *item);
+/* Adds to each rendered row what a plain row lacks (expand=..., search
+ * snippets). ctx is what the caller gave list_serve; for an export it must
+ * stay valid as long as the filter does (it may point into the filter's
+ * values, which the export takes over). Returns 0, or -1 on failure. */
+typedef int (*list_decorate_fn)(sqlite3 *db, json_t *item, void *ctx);
 
 /* Answers a list request: reads ?cursor (400 if it is not ours or was
  * made for another sort), counts the filter's total, selects one page of
@@ -85,7 +87,7 @@ typedef int (*list_decorate_fn)(sqlite3 *db, json_t *item);
  * fresh short statement. */
 void list_serve(request *r, const char *from, const char *columns, const char *id_expr, filter *f,
                 const list_sort *sort, int64_t limit, json_t *(*render)(sqlite3_stmt *),
-                list_decorate_fn decorate);
+                list_decorate_fn decorate, void *decorate_ctx);
 
 /* Writes item as one CSV record (RFC 4180: quoted where needed, CRLF)
  * with the given columns: null is empty, arrays are joined with ';',

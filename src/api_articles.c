@@ -89,7 +89,7 @@ void api_articles_list(request *r)
         filter_add_text(&f, "substr(a.published, 1, 4) = ?", year_text);
     }
     list_serve(r, "articles a", ARTICLE_COLUMNS, "a.id", &f, &ARTICLE_SORTS[sort], limit, render_article_summary,
-               NULL);
+               NULL, NULL);
     filter_free(&f);
     free(category_slug);
 }

@@ -9,8 +9,9 @@
 
 static const list_sort BY_ID = {"id", NULL, " AND c.id > ?", " ORDER BY c.id"};
 
-static int expand_endnotes(sqlite3 *db, json_t *item)
+static int expand_endnotes(sqlite3 *db, json_t *item, void *ctx)
 {
+    (void)ctx;
     json_t *e = render_claim_endnotes(db, json_integer_value(json_object_get(item, "id")));
     return e && json_object_set_new(item, "endnotes_expanded", e) == 0 ? 0 : -1;
 }
@@ -71,7 +72,8 @@ static void serve_claims(request *r, const char *article_ref)
         /* ?article= naming nothing filters to nothing, like any filter. */
         filter_add_int(&f, "c.article_id = ?", id);
     }
-    list_serve(r, "claims c", CLAIM_COLUMNS, "c.id", &f, &BY_ID, limit, render_claim, expand ? expand_endnotes : NULL);
+    list_serve(r, "claims c", CLAIM_COLUMNS, "c.id", &f, &BY_ID, limit, render_claim, expand ? expand_endnotes : NULL,
+               NULL);
 done:
     filter_free(&f);
 }
@@ -97,7 +99,7 @@ void api_claim_get(request *r)
     if (st) {
         sqlite3_bind_int64(st, 1, id);
         rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW && (body = render_claim(st)) && expand_endnotes(r->db, body) < 0) {
+        if (rc == SQLITE_ROW && (body = render_claim(st)) && expand_endnotes(r->db, body, NULL) < 0) {
             json_decref(body);
             body = NULL;
         }

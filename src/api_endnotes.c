@@ -140,7 +140,7 @@ static void serve_endnotes(request *r, const char *article_ref)
         reply_citations(r, all_endnotes(r, &f));
         goto done;
     }
-    list_serve(r, "endnotes e", ENDNOTE_COLUMNS, "e.id", &f, &BY_ID, limit, render_endnote, NULL);
+    list_serve(r, "endnotes e", ENDNOTE_COLUMNS, "e.id", &f, &BY_ID, limit, render_endnote, NULL, NULL);
 done:
     filter_free(&f);
 }

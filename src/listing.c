@@ -266,10 +266,11 @@ static int read_cursor(request *r, const list_sort *sort, json_t **state, const 
 
 static void list_stream(request *r, const char *from, const char *columns, const char *id_expr, filter *f,
                         const list_sort *sort, int64_t limit, json_t *(*render)(sqlite3_stmt *),
-                        list_decorate_fn decorate, json_t *cursor_state, const char *ckey, int64_t cid);
+                        list_decorate_fn decorate, void *ctx, json_t *cursor_state, const char *ckey, int64_t cid);
 
 void list_serve(request *r, const char *from, const char *columns, const char *id_expr, filter *f,
-                const list_sort *sort, int64_t limit, json_t *(*render)(sqlite3_stmt *), list_decorate_fn decorate)
+                const list_sort *sort, int64_t limit, json_t *(*render)(sqlite3_stmt *), list_decorate_fn decorate,
+                void *decorate_ctx)
 {
     json_t *cstate = NULL, *data = NULL;
     const char *ckey = NULL;
@@ -283,7 +284,7 @@ void list_serve(request *r, const char *from, const char *columns, const char *i
         goto done;
     }
     if (r->format == FMT_NDJSON || r->format == FMT_CSV) {
-        list_stream(r, from, columns, id_expr, f, sort, limit, render, decorate, cstate, ckey, cid);
+        list_stream(r, from, columns, id_expr, f, sort, limit, render, decorate, decorate_ctx, cstate, ckey, cid);
         goto done;
     }
     if (list_begin_read(r->db, &generation) < 0) {
@@ -324,7 +325,7 @@ void list_serve(request *r, const char *from, const char *columns, const char *i
             break;
         }
         json_t *item = render(st);
-        if (item && decorate && decorate(r->db, item) < 0) {
+        if (item && decorate && decorate(r->db, item, decorate_ctx) < 0) {
             json_decref(item);
             item = NULL;
         }
@@ -379,6 +380,7 @@ typedef struct {
     bool keyed;                 /* sort has a key besides the id */
     json_t *(*render)(sqlite3_stmt *);
     list_decorate_fn decorate;
+    void *decorate_ctx;
     int64_t remaining; /* rows still to send; -1: no limit */
     int64_t generation;
     bool started, have_cursor, done, csv_header_done;
@@ -504,7 +506,7 @@ static int export_fill(export_state *s, bool in_read)
     while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         n++;
         json_t *item = s->render(st);
-        if (!item || (s->decorate && s->decorate(s->db, item) < 0)) {
+        if (!item || (s->decorate && s->decorate(s->db, item, s->decorate_ctx) < 0)) {
             json_decref(item);
             err = -1;
             break;
@@ -573,7 +575,7 @@ static char *export_sql(const char *from, const char *columns, const char *id_ex
 
 static void list_stream(request *r, const char *from, const char *columns, const char *id_expr, filter *f,
                         const list_sort *sort, int64_t limit, json_t *(*render)(sqlite3_stmt *),
-                        list_decorate_fn decorate, json_t *cursor_state, const char *ckey, int64_t cid)
+                        list_decorate_fn decorate, void *ctx, json_t *cursor_state, const char *ckey, int64_t cid)
 {
     export_state *s = calloc(1, sizeof *s);
     if (!s) {
@@ -585,6 +587,7 @@ static void list_stream(request *r, const char *from, const char *columns, const
     s->keyed = sort->key_expr != NULL;
     s->render = render;
     s->decorate = decorate;
+    s->decorate_ctx = ctx;
     s->remaining = limit > 0 ? limit : -1;
     if (cursor_state) { /* an export may start where a page left off */
         s->have_cursor = true;

@@ -31,9 +31,11 @@ void api_facets(request *r);
 void api_stats(request *r);
 
 /* Reads ?q= (the search box language, search_query.h) into f as cond,
- * an SQL condition with one '?' for the FTS5 expression. Returns 0 when
- * there is no q, 1 when added, -1 after replying 400. */
-int api_search_filter(request *r, filter *f, const char *cond);
+ * an SQL condition with one '?' for the FTS5 MATCH string, which limits
+ * the match to the index rows of kinds (an FTS5 expression over the kind
+ * column, e.g. "\"claim\""). Returns 0 when there is no q, 1 when added,
+ * -1 after replying 400. */
+int api_search_filter(request *r, filter *f, const char *cond, const char *kinds);
 
 /* api_endnotes.c */
 void api_endnotes_list(request *r);

@@ -21,7 +21,13 @@
 #define SNIPPET_OPEN '\x02'
 #define SNIPPET_CLOSE '\x03'
 
-int api_search_filter(request *r, filter *f, const char *cond)
+/* The MATCH string: the user's expression on the text columns, and the
+ * kinds asked for on the (indexed) kind column. Filtering kinds inside
+ * FTS5 matters: "AND kind = 'claim'" outside it reads every matching row's
+ * stored columns (300 ms for a common word in 10,000 essays; 15 ms inside). */
+#define KIND_CLAUSE " AND kind : ("
+
+int api_search_filter(request *r, filter *f, const char *cond, const char *kinds)
 {
     const char *q;
     int rc = param_string(r, "q", &q);
@@ -32,7 +38,13 @@ int api_search_filter(request *r, filter *f, const char *cond)
         reply_bad_param(r, "q", "%s", err);
         return -1;
     }
-    filter_add_text(f, cond, expr);
+    strbuf match = {0};
+    if (sb_puts(&match, "{title body} : (") < 0 || sb_puts(&match, expr) < 0 || sb_puts(&match, ")" KIND_CLAUSE) < 0 ||
+        sb_puts(&match, kinds) < 0 || sb_putc(&match, ')') < 0)
+        f->failed = true;
+    else
+        filter_add_text(f, cond, match.data);
+    sb_free(&match);
     free(expr);
     return 1;
 }
@@ -80,20 +92,30 @@ static json_t *snippet_fields(json_t *hit, const char *s)
  * (add_snippet) from a second, rowid-bound statement instead. */
 #define HIT_COLUMNS                                                                                        \
     "search.kind, search.ref, search.article_id, (SELECT slug FROM articles WHERE id = search.article_id), " \
-    "(SELECT title FROM articles WHERE id = search.article_id), -bm25(search, 10.0, 1.0), search.rowid"
+    "(SELECT title FROM articles WHERE id = search.article_id), -bm25(search, 10.0, 1.0, 0.0), search.rowid"
 
 /* The snippet of one hit: the row's rowid under MATCH with the query's
  * expression. Caller frees; NULL on error. */
-static char *hit_snippet(sqlite3 *db, const char *expr, sqlite3_int64 rowid)
+static char *hit_snippet(sqlite3 *db, const char *match, sqlite3_int64 rowid)
 {
+    /* Without the kind clause (always last; the user's terms before it are
+     * quoted), so that only the user's words are marked. */
+    const char *kind = NULL;
+    for (const char *p = strstr(match, KIND_CLAUSE); p; p = strstr(p + 1, KIND_CLAUSE)) kind = p;
+    char *expr = kind ? xstrndup(match, (size_t)(kind - match)) : strdup(match);
+    if (!expr) return NULL;
     sqlite3_stmt *st = store_stmt(db, "SELECT snippet(search, -1, char(2), char(3), '…', 16) FROM search "
                                       "WHERE search MATCH ? AND rowid = ?");
-    if (!st) return NULL;
+    if (!st) {
+        free(expr);
+        return NULL;
+    }
     sqlite3_bind_text(st, 1, expr, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, rowid);
     const char *t = sqlite3_step(st) == SQLITE_ROW ? store_text(st, 0) : NULL;
     char *s = strdup(t ? t : "");
     sqlite3_reset(st);
+    free(expr);
     return s;
 }
 
@@ -130,9 +152,9 @@ static json_t *render_hit(sqlite3_stmt *st)
 }
 
 static const list_sort BY_RANK = {
-    "rank", "printf('%!.17g', bm25(search, 10.0, 1.0))",
-    " AND (bm25(search, 10.0, 1.0), search.rowid) > (CAST(? AS REAL), ?)",
-    " ORDER BY bm25(search, 10.0, 1.0), search.rowid"};
+    "rank", "printf('%!.17g', bm25(search, 10.0, 1.0, 0.0))",
+    " AND (bm25(search, 10.0, 1.0, 0.0), search.rowid) > (CAST(? AS REAL), ?)",
+    " ORDER BY bm25(search, 10.0, 1.0, 0.0), search.rowid"};
 
 /* ?article= and ?category= as conditions on the joined article a. 0, or -1
  * after replying. */
@@ -170,16 +192,14 @@ void api_search(request *r)
     if (param_limit(r, &limit) < 0 || param_enum(r, "type", types, &type) < 0 ||
         param_string(r, "article", &article) < 0 || param_string(r, "category", &category) < 0)
         return;
-    int rc = api_search_filter(r, &f, "search MATCH ?");
+    static const char *const kinds[] = {"\"article\"", "\"claim\"", "\"endnote\""};
+    int rc = api_search_filter(r, &f, "search MATCH ?",
+                               type >= 0 ? kinds[type] : "\"article\" OR \"claim\" OR \"endnote\"");
     if (rc < 0) goto done;
     if (rc == 0) {
         reply_bad_param(r, "q", "is required: the words to search for");
         goto done;
     }
-    if (type >= 0)
-        filter_add_text(&f, "search.kind = ?", types[type]);
-    else
-        filter_add(&f, "search.kind IN ('article', 'claim', 'endnote')");
     /* No join with articles: counting and ranking stay inside FTS5. */
     if (article) {
         int64_t id = api_resolve_article(r->db, article);
@@ -273,9 +293,9 @@ void api_facets(request *r)
     filter_copy(&fa, &art);
     filter_copy(&fe, &art);
     filter_copy(&fc, &art);
-    if (api_search_filter(r, &fa, "a.id IN (SELECT article_id FROM search WHERE search MATCH ? AND kind = 'document')") < 0 ||
-        api_search_filter(r, &fe, "e.id IN (SELECT ref FROM search WHERE search MATCH ? AND kind = 'endnote')") < 0 ||
-        api_search_filter(r, &fc, "c.id IN (SELECT ref FROM search WHERE search MATCH ? AND kind = 'claim')") < 0)
+    if (api_search_filter(r, &fa, "a.id IN (SELECT article_id FROM search WHERE search MATCH ?)", "\"document\"") < 0 ||
+        api_search_filter(r, &fe, "e.id IN (SELECT ref FROM search WHERE search MATCH ?)", "\"endnote\"") < 0 ||
+        api_search_filter(r, &fc, "c.id IN (SELECT ref FROM search WHERE search MATCH ?)", "\"claim\"") < 0)
         goto done;
     if (list_begin_read(r->db, &generation) < 0) {
         reply_internal(r, sqlite3_errmsg(r->db));

@@ -35,6 +35,10 @@ json_t *render_article_summary(sqlite3_stmt *st);
 json_t *render_claim(sqlite3_stmt *st);
 json_t *render_endnote(sqlite3_stmt *st);
 
+/* Steps st (already bound) to the end and returns [render(row), ...];
+ * resets st. NULL on allocation or database failure (logged). */
+json_t *render_rows(sqlite3 *db, sqlite3_stmt *st, json_t *(*render)(sqlite3_stmt *));
+
 /* The endnote objects claim_id cites, in marker order. */
 json_t *render_claim_endnotes(sqlite3 *db, int64_t claim_id);
 

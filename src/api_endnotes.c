@@ -77,19 +77,7 @@ static json_t *all_endnotes(request *r, const filter *f)
     sqlite3_stmt *st = store_stmt(r->db, sql.data);
     if (st) {
         filter_bind(f, st, 1);
-        out = json_array();
-        int rc;
-        while (out && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-            if (json_array_append_new(out, render_endnote(st)) < 0) {
-                json_decref(out);
-                out = NULL;
-            }
-        }
-        if (out && rc != SQLITE_DONE) {
-            json_decref(out);
-            out = NULL;
-        }
-        sqlite3_reset(st);
+        out = render_rows(r->db, st, render_endnote);
     }
     list_end_read(r->db);
 done:

@@ -14,6 +14,7 @@
 
 #include "api.h"
 #include "listing.h"
+#include "render.h"
 #include "search_query.h"
 #include "store.h"
 #include "text.h"
@@ -227,39 +228,40 @@ done:
 
 /* ---- facets and statistics ------------------------------------------------- */
 
-/* [{value, count}] from a "SELECT value, count ..." over filter f. */
+/* Facet rows: {value, count} from columns 0 and 1, and the slug from
+ * column 2 for categories. */
+static json_t *render_count(sqlite3_stmt *st)
+{
+    json_t *value = sqlite3_column_type(st, 0) == SQLITE_NULL ? json_null() : json_string(store_text(st, 0));
+    return json_pack("{s:o, s:I}", "value", value, "count", (json_int_t)sqlite3_column_int64(st, 1));
+}
+
+static json_t *render_count_slug(sqlite3_stmt *st)
+{
+    json_t *row = render_count(st);
+    json_t *slug = sqlite3_column_type(st, 2) == SQLITE_NULL ? json_null() : json_string(store_text(st, 2));
+    if (!row) {
+        json_decref(slug);
+        return NULL;
+    }
+    if (json_object_set_new(row, "slug", slug) == 0) return row; /* slug is taken either way */
+    json_decref(row);
+    return NULL;
+}
+
+/* [{value, count}] from sql_head + f's conditions + group_tail. */
 static json_t *counts(request *r, const char *sql_head, const char *group_tail, const filter *f, bool with_slug)
 {
     strbuf sql = {0};
     json_t *out = NULL;
-    if (sb_puts(&sql, sql_head) < 0 || (f->where.len && sb_append(&sql, f->where.data, f->where.len) < 0) ||
-        sb_puts(&sql, group_tail) < 0)
-        goto done;
-    sqlite3_stmt *st = store_stmt(r->db, sql.data);
-    if (!st) goto done;
-    filter_bind(f, st, 1);
-    out = json_array();
-    int rc;
-    while (out && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        json_t *value = sqlite3_column_type(st, 0) == SQLITE_NULL ? json_null() : json_string(store_text(st, 0));
-        json_t *row = json_pack("{s:o, s:I}", "value", value, "count", (json_int_t)sqlite3_column_int64(st, 1));
-        if (row && with_slug &&
-            json_object_set_new(row, "slug", sqlite3_column_type(st, 2) == SQLITE_NULL ? json_null()
-                                                                                        : json_string(store_text(st, 2))) < 0) {
-            json_decref(row);
-            row = NULL;
-        }
-        if (json_array_append_new(out, row) < 0) {
-            json_decref(out);
-            out = NULL;
+    if (sb_puts(&sql, sql_head) == 0 && (!f->where.len || sb_append(&sql, f->where.data, f->where.len) == 0) &&
+        sb_puts(&sql, group_tail) == 0) {
+        sqlite3_stmt *st = store_stmt(r->db, sql.data);
+        if (st) {
+            filter_bind(f, st, 1);
+            out = render_rows(r->db, st, with_slug ? render_count_slug : render_count);
         }
     }
-    if (out && rc != SQLITE_DONE) {
-        json_decref(out);
-        out = NULL;
-    }
-    sqlite3_reset(st);
-done:
     sb_free(&sql);
     return out;
 }

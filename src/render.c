@@ -92,8 +92,7 @@ json_t *render_endnote(sqlite3_stmt *st)
     return ok ? o : fail(o);
 }
 
-/* Runs st (already bound) and appends render(row) for every row. */
-static json_t *rows(sqlite3 *db, sqlite3_stmt *st, json_t *(*render)(sqlite3_stmt *))
+json_t *render_rows(sqlite3 *db, sqlite3_stmt *st, json_t *(*render)(sqlite3_stmt *))
 {
     json_t *a = json_array();
     int rc = SQLITE_DONE;
@@ -118,7 +117,7 @@ json_t *render_claim_endnotes(sqlite3 *db, int64_t claim_id)
                                       "JOIN endnotes e ON e.id = ce.endnote_id WHERE ce.claim_id = ? ORDER BY ce.pos");
     if (!st) return NULL;
     sqlite3_bind_int64(st, 1, claim_id);
-    return rows(db, st, render_endnote);
+    return render_rows(db, st, render_endnote);
 }
 
 static json_t *render_paragraph(sqlite3_stmt *st)
@@ -138,14 +137,14 @@ json_t *render_article_full(sqlite3 *db, sqlite3_stmt *summary_row)
     sqlite3_stmt *st = store_stmt(db, "SELECT idx, kind, text, markers FROM paragraphs WHERE article_id = ? ORDER BY idx");
     if (!st) return fail(o);
     sqlite3_bind_int64(st, 1, id);
-    if (!put(o, "paragraphs", rows(db, st, render_paragraph))) return fail(o);
+    if (!put(o, "paragraphs", render_rows(db, st, render_paragraph))) return fail(o);
     st = store_stmt(db, "SELECT " CLAIM_COLUMNS " FROM claims c WHERE c.article_id = ? ORDER BY c.idx");
     if (!st) return fail(o);
     sqlite3_bind_int64(st, 1, id);
-    if (!put(o, "claims", rows(db, st, render_claim))) return fail(o);
+    if (!put(o, "claims", render_rows(db, st, render_claim))) return fail(o);
     st = store_stmt(db, "SELECT " ENDNOTE_COLUMNS " FROM endnotes e WHERE e.article_id = ? ORDER BY e.n");
     if (!st) return fail(o);
     sqlite3_bind_int64(st, 1, id);
-    if (!put(o, "endnotes", rows(db, st, render_endnote))) return fail(o);
+    if (!put(o, "endnotes", render_rows(db, st, render_endnote))) return fail(o);
     return o;
 }

@@ -539,7 +539,7 @@ static int export_fill(export_state *s, bool in_read)
     if (!in_read) list_end_read(s->db);
     if (err) return -1;
     if (s->remaining > 0) s->remaining -= n;
-    if (n < want) s->done = true;
+    if (n < want || s->remaining == 0) s->done = true;
     return 0;
 }
 
@@ -622,6 +622,13 @@ static void list_stream(request *r, const char *from, const char *columns, const
     }
     snprintf(r->etag_version, sizeof r->etag_version, "g%lld", (long long)s->generation);
     r->cache = CACHE_LIST;
-    reply_stream(r, r->format == FMT_CSV ? "text/csv; charset=utf-8; header=present" : "application/x-ndjson",
-                 export_read, s, export_free);
+    const char *ctype = r->format == FMT_CSV ? "text/csv; charset=utf-8; header=present" : "application/x-ndjson";
+    if (s->done) {
+        /* The whole export fit in the first chunk: send it as one body, with
+         * an exact Content-Length (and gzip only if it is worth it). */
+        reply_bytes(r, 200, ctype, s->buf.data ? s->buf.data : "", s->buf.len);
+        export_free(s);
+        return;
+    }
+    reply_stream(r, ctype, export_read, s, export_free);
 }

@@ -119,25 +119,20 @@ bool etag_matches(const char *header, const char *etag)
     return false;
 }
 
-time_t http_date_parse(const char *s)
+/* The whole of s as a UTC time in strptime format fmt; -1 if it is not. */
+static time_t parse_utc(const char *s, const char *fmt)
 {
     if (!s) return -1;
     struct tm tm;
     memset(&tm, 0, sizeof tm);
-    const char *end = strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    const char *end = strptime(s, fmt, &tm);
     if (!end || *end) return -1;
     return timegm(&tm);
 }
 
-time_t iso8601_parse(const char *s)
-{
-    if (!s) return -1;
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    const char *end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    if (!end || *end) return -1;
-    return timegm(&tm);
-}
+time_t http_date_parse(const char *s) { return parse_utc(s, "%a, %d %b %Y %H:%M:%S GMT"); }
+
+time_t iso8601_parse(const char *s) { return parse_utc(s, "%Y-%m-%dT%H:%M:%SZ"); }
 
 void http_date_format(time_t t, char out[32])
 {

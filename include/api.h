@@ -42,6 +42,15 @@ void api_endnotes_list(request *r);
 void api_article_endnotes(request *r);
 void api_endnote_get(request *r);
 
+/* api_write.c: POST /v1/articles, PUT and DELETE /v1/articles/{article}.
+ * The router has checked the token. Writes go through one shared
+ * connection with synchronous=FULL, one at a time. */
+void api_article_create(request *r);
+void api_article_put(request *r);
+void api_article_delete(request *r);
+/* Closes the write connection; after the workers have stopped. */
+void api_write_shutdown(void);
+
 /* Sets r->last_modified from the updated_at of article_id (single
  * resources: an article, or the article a claim or endnote belongs to). */
 void api_set_last_modified(request *r, int64_t article_id);

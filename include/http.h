@@ -57,6 +57,13 @@ typedef struct request {
 
     /* Request headers (owned by libmicrohttpd; NULL when absent). */
     const char *h_accept, *h_accept_encoding, *h_if_none_match, *h_if_modified_since, *h_origin;
+    const char *h_if_match, *h_content_type, *h_authorization;
+
+    /* The request body of a write (POST, PUT) from a client holding the
+     * token, at most cfg->max_body_bytes; owned by the server, freed with
+     * the request. Other bodies are read and dropped. */
+    const char *body;
+    size_t body_len;
     bool preflight; /* OPTIONS with Access-Control-Request-Method */
     char request_id[132];
 
@@ -72,6 +79,15 @@ typedef struct request {
     char etag_version[64]; /* "" → the hash of the body */
     time_t last_modified;  /* 0: unknown */
     char *link_next;       /* owned; freed with the request */
+
+    /* Extra response headers a handler sets (Location, WWW-Authenticate,
+     * Retry-After...): names are string literals, values live in hdrbuf. */
+    const char *extra_name[4];
+    const char *extra_value[4];
+    size_t nextra;
+    char hdrbuf[512];
+    size_t hdrbuf_used;
+    bool write_reply; /* a write's answer: never cached, never 304, carries ETag */
 
     /* The reply, for the access log and metrics. */
     const char *allow;      /* sent as an Allow header with the reply when set */
@@ -101,6 +117,10 @@ void reply_json(request *r, unsigned status, json_t *body);
  * returns the possibly moved text, unchanged if memory ran out. */
 char *append_newline(char *text, size_t *len);
 
+/* Adds a response header to the reply that follows (at most 4; value is
+ * copied). */
+void reply_add_header(request *r, const char *name, const char *value);
+
 /* The same for a body that is not JSON: data (copied) with content_type. */
 void reply_bytes(request *r, unsigned status, const char *content_type, const char *data, size_t len);
 
@@ -116,6 +136,14 @@ void reply_stream(request *r, const char *content_type, MHD_ContentReaderCallbac
  * quote client input (it is made valid UTF-8 first). */
 void reply_problem(request *r, unsigned status, const char *type_slug, const char *title, const char *fmt,
                    ...) __attribute__((format(printf, 5, 6)));
+
+/* reply_problem with RFC 9457 extension members: the members of the
+ * object members (stolen; NULL for none) are added to the body. */
+void reply_problem_ext(request *r, unsigned status, const char *type_slug, const char *title, json_t *members,
+                       const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/* A reply with no body (204). */
+void reply_empty(request *r, unsigned status);
 
 /* 400 /problems/invalid-parameter with invalid_params [{name, reason}]
  * (params is stolen). */

@@ -4,16 +4,34 @@
 #ifndef ESSAYD_IMPORT_H
 #define ESSAYD_IMPORT_H
 
+#include <stdbool.h>
+
 typedef struct {
     unsigned imported, replaced, unchanged, failed;
 } import_counts;
 
-/* Imports each file in its own transaction, printing one line per file on
- * stdout ("imported PATH (id N, slug S)") or the file's error on stderr
- * ("PATH:LINE: message"), then a summary line. A failed file changes
- * nothing and does not stop the others. Returns 0 if every file was
- * imported, replaced or unchanged; 1 otherwise (including a database
- * that cannot be opened). */
-int import_files(const char *db_path, char *const *files, int nfiles, import_counts *counts);
+typedef struct {
+    const char *db_path;
+    bool dry_run;  /* parse and report; the database is left as it was */
+    int progress;  /* 1: progress bar on stderr, 0: none, -1: when stderr is a terminal */
+} import_options;
+
+/* Imports every source named in args: a file (any name), a directory
+ * (its *.txt and *.ndjson files, recursively, in name order), or "-" for
+ * standard input. A *.ndjson file holds one essay per line as the JSON
+ * that POST /v1/articles takes; so does standard input when it starts
+ * with '{'.
+ *
+ * Essays are stored in batches, each one transaction, each essay in a
+ * savepoint of it: a bad essay changes nothing and does not stop the
+ * others. The line "imported|replaced|unchanged SOURCE (id N, slug S)"
+ * goes to stdout only once the essay's batch has committed, so a printed
+ * line is a durable write (synchronous=NORMAL in WAL: safe against a
+ * crash of the process, not of the machine). Errors go to stderr as
+ * "SOURCE:LINE: message". A summary line ends the run.
+ *
+ * Returns 0 if no essay failed, 1 otherwise (including a database that
+ * cannot be opened). */
+int import_run(const import_options *opts, char *const *args, int nargs, import_counts *counts);
 
 #endif

@@ -13,7 +13,8 @@ typedef struct {
     unsigned threads;        /* worker threads, each with its own SQLite connection */
     unsigned max_connections;
     unsigned timeout_s;      /* idle connection timeout */
-    uint64_t max_body_bytes; /* request bodies beyond this get 413 */
+    unsigned max_body_bytes; /* request bodies beyond this get 413 */
+    const char *token_file;  /* the write token's file; NULL: writes off */
     const char *cors_origins; /* "*" or a comma-separated list of origins */
     unsigned max_age_list;    /* Cache-Control max-age of lists, seconds */
     unsigned max_age_item;    /* ... of single resources */
@@ -23,7 +24,7 @@ typedef struct {
 
 /* Defaults: 127.0.0.1:8080, 2 threads, 512 connections, 30 s timeout,
  * CORS "*", max-age 10 s for lists and 300 s for single resources, 5 s to
- * drain on shutdown, access log on. */
+ * drain on shutdown, access log on, 4 MiB bodies, writes off. */
 void server_config_defaults(server_config *c);
 
 /* Checks the database, starts the daemon, prints

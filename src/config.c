@@ -34,6 +34,10 @@ static const option OPTIONS[] = {
      "Cache-Control max-age of single resources, seconds (300)"},
     {"--shutdown-timeout", "ESSAYD_SHUTDOWN_TIMEOUT", OPT_UINT, AT(shutdown_timeout_s), 0, 3600,
      "on SIGTERM/SIGINT, seconds requests in flight may take to finish (5)"},
+    {"--token-file", "ESSAYD_TOKEN_FILE", OPT_STRING, AT(token_file), 0, 0,
+     "file holding the bearer token that enables writes (none: read-only)"},
+    {"--max-body", "ESSAYD_MAX_BODY", OPT_UINT, AT(max_body_bytes), 1024, 1u << 30,
+     "largest request body accepted, bytes (4194304)"},
     {"--quiet", "ESSAYD_QUIET", OPT_FLAG, AT(quiet), 0, 1, "no access log on stderr (ESSAYD_QUIET=1)"},
 };
 

@@ -1,121 +1,418 @@
-/* import.c — essayd import: read, check, parse and store essay files. */
+/*
+ * import.c — essayd import: find the sources, store what the reader
+ * thread parses (import_source.c) in batches, and report each essay once
+ * its batch is durable.
+ */
 #include "import.h"
 
+#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "essay.h"
+#include "import_source.h"
 #include "store.h"
 #include "text.h"
 
-/* Reads the whole file, refusing anything that is not a regular file or is
- * over the size limit before reading it. Returns a malloc'd buffer (caller
- * frees) or NULL after printing PATH:LINE: message. */
-static char *read_file(const char *path, size_t *len)
+/* A batch commits after this many essays or this long, whichever comes
+ * first: big enough that FTS5 and the WAL work in bulk, small enough that
+ * a reader-facing writer (the HTTP API) never waits long for the lock and
+ * an acknowledged line is never far behind. */
+#define BATCH_ESSAYS 512
+#define BATCH_NSEC (250 * 1000 * 1000L)
+
+/* Directory trees deeper than this are refused (a symlink loop). */
+#define MAX_DEPTH 64
+
+typedef struct {
+    char **v;
+    size_t n, cap;
+} string_list;
+
+static int list_push(string_list *l, char *s)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat sb;
-    char *buf = NULL;
-    if (fd < 0) {
-        fprintf(stderr, "%s: cannot open: %s\n", path, strerror(errno));
-        return NULL;
-    }
-    if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-        fprintf(stderr, "%s: not a regular file\n", path);
-        goto done;
-    }
-    if ((uint64_t)sb.st_size > ESSAY_MAX_BYTES) {
-        fprintf(stderr, "%s:1: file is %lld bytes, over the %u byte limit\n", path, (long long)sb.st_size,
-                ESSAY_MAX_BYTES);
-        goto done;
-    }
-    size_t cap = (size_t)sb.st_size + 1, n = 0;
-    if (!(buf = malloc(cap))) {
-        fprintf(stderr, "%s: out of memory\n", path);
-        goto done;
-    }
-    for (;;) {
-        ssize_t got = read(fd, buf + n, cap - n);
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) {
-            fprintf(stderr, "%s: read error: %s\n", path, strerror(errno));
-            free(buf);
-            buf = NULL;
-            goto done;
+    if (!s) return -1;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 64;
+        char **nv = realloc(l->v, cap * sizeof *nv);
+        if (!nv) {
+            free(s);
+            return -1;
         }
-        if (got == 0) break;
-        n += (size_t)got;
-        if (n == cap) { /* the file grew while we read it */
-            fprintf(stderr, "%s:1: file changed size while being read\n", path);
-            free(buf);
-            buf = NULL;
-            goto done;
-        }
+        l->v = nv, l->cap = cap;
     }
-    *len = n;
-done:
-    close(fd);
-    return buf;
+    l->v[l->n++] = s;
+    return 0;
 }
 
-static const char *outcome_word(import_outcome o)
+static void list_free(string_list *l)
 {
-    return o == IMPORT_IMPORTED ? "imported" : o == IMPORT_REPLACED ? "replaced" : "unchanged";
+    for (size_t k = 0; k < l->n; k++) free(l->v[k]);
+    free(l->v);
+    memset(l, 0, sizeof *l);
 }
 
-static int import_one(sqlite3 *db, const char *path, import_counts *counts)
+static bool has_suffix(const char *s, const char *suffix)
 {
-    size_t len = 0;
-    char *buf = read_file(path, &len);
-    if (!buf) return -1;
-    essay_error err;
-    essay *e = essay_parse(buf, len, &err);
-    if (!e) {
-        fprintf(stderr, "%s:%d: %s\n", path, err.line, err.text);
-        free(buf);
-        return -1;
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Appends dir's *.txt / *.ndjson files, recursively, in name order.
+ * Returns -1 on allocation failure; unreadable directories are reported
+ * and counted as failed. */
+static int walk(const char *dir, int depth, string_list *out, unsigned *failed)
+{
+    struct dirent **names = NULL;
+    if (depth > MAX_DEPTH) {
+        fprintf(stderr, "%s: directories nested over %d deep (a symlink loop?)\n", dir, MAX_DEPTH);
+        (*failed)++;
+        return 0;
     }
-    char sha[65];
-    sha256_hex(buf, len, sha);
-    free(buf);
-    const char *base = strrchr(path, '/');
-    import_result res;
-    char *msg = NULL;
-    int rc = store_import(db, e, base ? base + 1 : path, sha, &res, &msg);
-    if (rc < 0) {
-        fprintf(stderr, "%s: %s\n", path, msg ? msg : "cannot store");
-        free(msg);
-    } else {
-        for (size_t k = 0; k < e->nwarnings && res.outcome != IMPORT_UNCHANGED; k++)
-            fprintf(stderr, "%s: warning: %s\n", path, e->warnings[k]);
-        printf("%s %s (id %lld, slug %s)\n", outcome_word(res.outcome), path, (long long)res.article_id, res.slug);
-        if (res.outcome == IMPORT_IMPORTED) counts->imported++;
-        else if (res.outcome == IMPORT_REPLACED) counts->replaced++;
-        else counts->unchanged++;
+    int n = scandir(dir, &names, NULL, alphasort);
+    if (n < 0) {
+        fprintf(stderr, "%s: cannot read directory: %s\n", dir, strerror(errno));
+        (*failed)++;
+        return 0;
     }
-    essay_free(e);
+    int rc = 0;
+    for (int k = 0; k < n; k++) {
+        const char *name = names[k]->d_name;
+        if (rc == 0 && name[0] != '.') {
+            size_t len = strlen(dir) + strlen(name) + 2;
+            char *path = malloc(len);
+            struct stat sb;
+            if (!path) {
+                rc = -1;
+            } else {
+                snprintf(path, len, "%s%s%s", dir, has_suffix(dir, "/") ? "" : "/", name);
+                if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+                    rc = walk(path, depth + 1, out, failed);
+                    free(path);
+                } else if (has_suffix(name, ".txt") || source_is_ndjson(name)) {
+                    rc = list_push(out, path);
+                } else {
+                    free(path);
+                }
+            }
+        }
+        free(names[k]);
+    }
+    free(names);
     return rc;
 }
 
-int import_files(const char *db_path, char *const *files, int nfiles, import_counts *counts)
-{
+/* ---- the run ------------------------------------------------------------ */
+
+typedef struct {
+    char *name;
+    essay *e;
+    char sha[65];
+} batch_item;
+
+typedef struct {
+    const import_options *opts;
     sqlite3 *db;
+    import_counts *counts;
+    strbuf pending;     /* outcome lines of the open batch, printed once it commits */
+    strbuf pending_err; /* their warnings */
+    batch_item *items;  /* the essays stored in the open batch, kept until it commits */
+    size_t nitems, items_cap;
+    import_counts batch; /* their outcomes, added to *counts once it commits */
+    struct timespec batch_started, started, last_draw;
+    size_t sources_done, sources_total;
+    bool bar;           /* a progress bar is on stderr */
+    bool bar_drawn;
+    bool quiet_lines;   /* the bar replaces per-essay lines (stdout is the same terminal) */
+} run;
+
+static double seconds_between(struct timespec a, struct timespec b)
+{
+    return (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+}
+
+static void bar_clear(run *r)
+{
+    if (r->bar && r->bar_drawn) {
+        fputs("\r\033[K", stderr);
+        r->bar_drawn = false;
+    }
+}
+
+static void bar_draw(run *r, bool force)
+{
+    if (!r->bar) return;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (!force && r->bar_drawn && seconds_between(r->last_draw, now) < 0.1) return;
+    r->last_draw = now;
+    double t = seconds_between(r->started, now);
+    double rate = t > 0 ? (double)r->sources_done / t : 0;
+    size_t total = r->sources_total ? r->sources_total : 1;
+    int width = 30, filled = (int)((double)width * (double)r->sources_done / (double)total);
+    char bar[32];
+    for (int k = 0; k < width; k++) bar[k] = k < filled ? '#' : '.';
+    bar[width] = '\0';
+    char eta[32] = "--";
+    if (rate > 0 && r->sources_done < r->sources_total)
+        snprintf(eta, sizeof eta, "%.0fs", (double)(r->sources_total - r->sources_done) / rate);
+    else if (r->sources_done >= r->sources_total)
+        snprintf(eta, sizeof eta, "0s");
+    fprintf(stderr, "\r\033[K[%s] %zu/%zu files  %.0f/s  ETA %s", bar, r->sources_done, r->sources_total, rate,
+            eta);
+    fflush(stderr);
+    r->bar_drawn = true;
+}
+
+/* An error for one essay: printed at once, above the bar. */
+static void report_error(run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void report_error(run *r, const char *fmt, ...)
+{
+    bar_clear(r);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    r->counts->failed++;
+}
+
+static const char *outcome_word(import_outcome o, bool dry)
+{
+    if (dry) return o == IMPORT_IMPORTED ? "would import" : o == IMPORT_REPLACED ? "would replace" : "unchanged";
+    return o == IMPORT_IMPORTED ? "imported" : o == IMPORT_REPLACED ? "replaced" : "unchanged";
+}
+
+/* Queues the report of a stored essay, to be printed once it is durable. */
+static void note_outcome(run *r, const batch_item *it, const import_result *res)
+{
+    bool ok = true;
+    for (size_t k = 0; k < it->e->nwarnings && res->outcome != IMPORT_UNCHANGED && ok; k++) {
+        ok = sb_puts(&r->pending_err, it->name) == 0 && sb_puts(&r->pending_err, ": warning: ") == 0 &&
+             sb_puts(&r->pending_err, it->e->warnings[k]) == 0 && sb_putc(&r->pending_err, '\n') == 0;
+    }
+    char line[600];
+    snprintf(line, sizeof line, "%s %s (id %lld, slug %s)\n", outcome_word(res->outcome, r->opts->dry_run), it->name,
+             (long long)res->article_id, res->slug);
+    if (!ok || sb_puts(&r->pending, line) < 0) fprintf(stderr, "essayd: out of memory for the report\n");
+    if (res->outcome == IMPORT_IMPORTED) r->batch.imported++;
+    else if (res->outcome == IMPORT_REPLACED) r->batch.replaced++;
+    else r->batch.unchanged++;
+}
+
+static void items_clear(run *r)
+{
+    for (size_t k = 0; k < r->nitems; k++) {
+        free(r->items[k].name);
+        essay_free(r->items[k].e);
+    }
+    r->nitems = 0;
+}
+
+/* Prints the reports of a durable batch, adds its counts, and empties it. */
+static void batch_flush(run *r)
+{
+    bar_clear(r);
+    if (r->pending_err.len) fwrite(r->pending_err.data, 1, r->pending_err.len, stderr);
+    if (r->pending.len && !r->quiet_lines) fwrite(r->pending.data, 1, r->pending.len, stdout);
+    fflush(stdout);
+    r->counts->imported += r->batch.imported;
+    r->counts->replaced += r->batch.replaced;
+    r->counts->unchanged += r->batch.unchanged;
+    r->pending.len = r->pending_err.len = 0;
+    memset(&r->batch, 0, sizeof r->batch);
+    items_clear(r);
+}
+
+/* Stores one item in a transaction of its own and reports it. */
+static void store_alone(run *r, const batch_item *it)
+{
+    import_result res;
+    char *msg = NULL;
+    const char *base = strrchr(it->name, '/');
+    int rc = store_begin(r->db, &msg);
+    if (rc == 0) rc = store_import(r->db, it->e, base ? base + 1 : it->name, it->sha, &res, &msg);
+    if (rc == 0 && !r->opts->dry_run) rc = store_commit(r->db, &msg);
+    store_rollback(r->db); /* a dry run, or a failure */
+    if (rc < 0) {
+        report_error(r, "%s: %s", it->name, msg ? msg : "cannot store");
+        free(msg);
+        return;
+    }
+    note_outcome(r, it, &res);
+    batch_flush(r);
+}
+
+/* A batch that failed as a whole (an essay hit a database error, or the
+ * commit did): undo it, then store its essays one transaction each, so
+ * that only the essay at fault fails. */
+static void batch_retry_alone(run *r)
+{
+    store_rollback(r->db);
+    r->pending.len = r->pending_err.len = 0;
+    memset(&r->batch, 0, sizeof r->batch);
+    size_t n = r->nitems;
+    r->nitems = 0; /* store_alone → batch_flush must not free them yet */
+    for (size_t k = 0; k < n; k++) {
+        store_alone(r, &r->items[k]);
+        free(r->items[k].name);
+        essay_free(r->items[k].e);
+    }
+}
+
+/* Ends the open batch: commits it (a dry run rolls it back) and prints
+ * what it held. */
+static void batch_end(run *r)
+{
+    if (!r->db || sqlite3_get_autocommit(r->db)) return;
+    char *msg = NULL;
+    if (r->opts->dry_run) {
+        store_rollback(r->db);
+    } else if (store_commit(r->db, &msg) < 0) {
+        bar_clear(r);
+        fprintf(stderr, "essayd: cannot commit a batch of %zu essays (%s); storing them one by one\n", r->nitems,
+                msg ? msg : "database error");
+        free(msg);
+        batch_retry_alone(r);
+        return;
+    }
+    batch_flush(r);
+}
+
+/* The batch for the next essay: open, or committed and reopened when
+ * full or old. Returns -1 if no transaction can be opened. */
+static int batch_ready(run *r)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (!sqlite3_get_autocommit(r->db)) {
+        long ns = (now.tv_sec - r->batch_started.tv_sec) * 1000000000L + (now.tv_nsec - r->batch_started.tv_nsec);
+        if (r->nitems < BATCH_ESSAYS && ns < BATCH_NSEC) return 0;
+        batch_end(r);
+    }
+    char *msg = NULL;
+    if (store_begin(r->db, &msg) < 0) {
+        fprintf(stderr, "essayd: cannot start a transaction: %s\n", msg ? msg : "database error");
+        free(msg);
+        return -1;
+    }
+    r->batch_started = now;
+    return 0;
+}
+
+/* Stores one parsed essay (taken: freed once its batch ends); name is
+ * what messages call it ("FILE" or "FILE:LINE"). */
+static void store_essay(run *r, const char *name, essay *e, const char *sha)
+{
+    batch_item it = {strdup(name), e, ""};
+    snprintf(it.sha, sizeof it.sha, "%s", sha);
+    if (!it.name || batch_ready(r) < 0) {
+        if (!it.name) fprintf(stderr, "essayd: out of memory\n");
+        free(it.name);
+        essay_free(e);
+        r->counts->failed++;
+        return;
+    }
+    if (r->nitems == r->items_cap) {
+        size_t cap = r->items_cap ? 2 * r->items_cap : 64;
+        batch_item *nv = realloc(r->items, cap * sizeof *nv);
+        if (!nv) {
+            fprintf(stderr, "essayd: out of memory\n");
+            free(it.name);
+            essay_free(e);
+            r->counts->failed++;
+            return;
+        }
+        r->items = nv, r->items_cap = cap;
+    }
+    r->items[r->nitems++] = it;
+    import_result res;
+    char *msg = NULL;
+    const char *base = strrchr(name, '/');
+    int rc = store_import(r->db, e, base ? base + 1 : name, it.sha, &res, &msg);
+    free(msg);
+    if (rc < 0) {
+        batch_retry_alone(r);
+        return;
+    }
+    note_outcome(r, &r->items[r->nitems - 1], &res);
+}
+
+int import_run(const import_options *opts, char *const *args, int nargs, import_counts *counts)
+{
+    run r = {.opts = opts, .counts = counts};
+    string_list sources = {0};
     char *msg = NULL;
     memset(counts, 0, sizeof *counts);
-    if (store_open(db_path, STORE_READ_WRITE, &db, &msg) < 0) {
+    for (int k = 0; k < nargs; k++) {
+        struct stat sb;
+        int rc = strcmp(args[k], "-") != 0 && stat(args[k], &sb) == 0 && S_ISDIR(sb.st_mode)
+                     ? walk(args[k], 0, &sources, &counts->failed)
+                     : list_push(&sources, strdup(args[k]));
+        if (rc < 0) {
+            fprintf(stderr, "essayd: out of memory\n");
+            list_free(&sources);
+            return 1;
+        }
+    }
+    /* A dry run against a database that does not exist yet uses an empty
+     * one in memory, so that it creates nothing. */
+    const char *path = opts->dry_run && access(opts->db_path, F_OK) != 0 ? ":memory:" : opts->db_path;
+    if (store_open(path, STORE_READ_WRITE, &r.db, &msg) < 0) {
         fprintf(stderr, "essayd: %s\n", msg ? msg : "cannot open database");
         free(msg);
+        list_free(&sources);
         return 1;
     }
-    for (int k = 0; k < nfiles; k++)
-        if (import_one(db, files[k], counts) < 0) counts->failed++;
-    store_close(db);
-    printf("%d files: %u imported, %u replaced, %u unchanged, %u failed\n", nfiles, counts->imported,
-           counts->replaced, counts->unchanged, counts->failed);
+    /* A batch touches many pages (FTS5 segments above all): a larger page
+     * cache keeps them from spilling into the WAL mid-transaction, and a
+     * larger checkpoint interval batches the copying back into the
+     * database file. */
+    sqlite3_exec(r.db, "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 8192", NULL, NULL, NULL);
+    r.sources_total = sources.n;
+    r.bar = opts->progress > 0 || (opts->progress < 0 && isatty(STDERR_FILENO));
+    r.quiet_lines = r.bar && isatty(STDOUT_FILENO);
+    clock_gettime(CLOCK_MONOTONIC, &r.started);
+    source_reader *reader = source_reader_start(sources.v, sources.n);
+    if (!reader) fprintf(stderr, "essayd: cannot start the reader thread\n");
+    parsed_essay item;
+    while (reader && source_reader_next(reader, &item)) {
+        if (item.source_done) {
+            r.sources_done++;
+            bar_draw(&r, false);
+        } else if (item.e) {
+            store_essay(&r, item.name, item.e, item.sha256);
+            item.e = NULL; /* taken */
+        } else {
+            report_error(&r, "%s", item.error ? item.error : "essayd: out of memory");
+        }
+        parsed_essay_clear(&item);
+    }
+    source_reader_free(reader);
+    if (!reader) counts->failed += (unsigned)sources.n;
+    batch_end(&r);
+    bar_draw(&r, true);
+    if (r.bar) fputc('\n', stderr);
+    store_close(r.db);
+    items_clear(&r);
+    free(r.items);
+    sb_free(&r.pending);
+    sb_free(&r.pending_err);
+    struct timespec end;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    double t = seconds_between(r.started, end);
+    unsigned total = counts->imported + counts->replaced + counts->unchanged + counts->failed;
+    printf("%u essays from %zu files: %u %s, %u %s, %u unchanged, %u failed in %.2f s (%.0f essays/s)%s\n", total,
+           sources.n, counts->imported, opts->dry_run ? "would be imported" : "imported", counts->replaced,
+           opts->dry_run ? "would be replaced" : "replaced", counts->unchanged, counts->failed, t,
+           t > 0 ? (double)total / t : 0, opts->dry_run ? "; dry run, nothing written" : "");
+    list_free(&sources);
     return counts->failed ? 1 : 0;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "auth.h"
 #include "gzip.h"
 #include "http.h"
 #include "negotiate.h"
@@ -72,12 +73,23 @@ static void finish(request *r, unsigned status, struct MHD_Response *resp, uint6
     MHD_add_response_header(resp, "X-Request-Id", r->request_id);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     if (r->allow) MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+    for (size_t k = 0; k < r->nextra; k++) MHD_add_response_header(resp, r->extra_name[k], r->extra_value[k]);
     add_cors(r, resp);
     r->result = MHD_queue_response(r->conn, status, resp);
     r->replied = true;
     r->status = status;
     r->bytes = strcmp(r->method, "HEAD") == 0 ? 0 : body_bytes;
     MHD_destroy_response(resp);
+}
+
+void reply_add_header(request *r, const char *name, const char *value)
+{
+    size_t n = strlen(value) + 1;
+    if (r->nextra == sizeof r->extra_name / sizeof r->extra_name[0] || r->hdrbuf_used + n > sizeof r->hdrbuf) return;
+    memcpy(r->hdrbuf + r->hdrbuf_used, value, n);
+    r->extra_name[r->nextra] = name;
+    r->extra_value[r->nextra++] = r->hdrbuf + r->hdrbuf_used;
+    r->hdrbuf_used += n;
 }
 
 /* A response that is not a cacheable representation: errors, 204s. Takes
@@ -92,7 +104,12 @@ static void queue_plain(request *r, unsigned status, const char *content_type, c
         return;
     }
     if (content_type) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-    if (status != 204) MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (status != 204 || r->write_reply) MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (r->write_reply && r->etag_version[0] && status < 300) {
+        char etag[128];
+        snprintf(etag, sizeof etag, "\"%s-id\"", r->etag_version);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+    }
     add_vary(r, resp, false);
     finish(r, status, resp, len);
 }
@@ -144,6 +161,9 @@ static void add_cache_headers(const request *r, struct MHD_Response *resp, const
     case CACHE_STATIC: snprintf(cc, sizeof cc, "public, max-age=3600"); break;
     default: snprintf(cc, sizeof cc, "no-store"); break;
     }
+    /* With writes on, the corpus can change at any moment: caches must
+     * revalidate every time (cheap with the ETag: a 304). */
+    if (auth_enabled() && (r->cache == CACHE_LIST || r->cache == CACHE_ITEM)) snprintf(cc, sizeof cc, "no-cache");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cc);
     if (etag) MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
     if (r->last_modified > 0) {
@@ -267,7 +287,7 @@ void reply_json(request *r, unsigned status, json_t *body)
         reply_static_500(r);
         return;
     }
-    bool representation = status == 200;
+    bool representation = status == 200 && !r->write_reply;
     if (representation && r->nfields) {
         json_t *data = json_object_get(body, "data");
         if (json_is_array(data) && json_object_get(body, "meta")) {
@@ -454,12 +474,11 @@ static void vproblem(request *r, unsigned status, const char *type_slug, const c
     json_t *body = d ? json_pack("{s:s, s:s, s:i, s:o}", "type", type, "title", title, "status", (int)status,
                                  "detail", d)
                      : NULL;
-    if (body && extra && json_object_set_new(body, "invalid_params", extra) < 0) {
+    if (body && extra && json_object_update(body, extra) < 0) {
         json_decref(body);
         body = NULL;
-    } else if (!body) {
-        json_decref(extra);
     }
+    json_decref(extra);
     reply_json(r, status, body);
 }
 
@@ -473,11 +492,27 @@ void reply_problem(request *r, unsigned status, const char *type_slug, const cha
 
 static void invalid_params(request *r, json_t *params, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+void reply_problem_ext(request *r, unsigned status, const char *type_slug, const char *title, json_t *members,
+                       const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vproblem(r, status, type_slug, title, members, fmt, ap);
+    va_end(ap);
+}
+
 static void invalid_params(request *r, json_t *params, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vproblem(r, 400, "invalid-parameter", "Invalid parameter", params, fmt, ap);
+    json_t *members = json_object();
+    if (members && json_object_set_new(members, "invalid_params", params) < 0) {
+        json_decref(members);
+        members = NULL;
+    } else if (!members) {
+        json_decref(params);
+    }
+    vproblem(r, 400, "invalid-parameter", "Invalid parameter", members, fmt, ap);
     va_end(ap);
 }
 
@@ -515,6 +550,8 @@ void reply_internal(request *r, const char *what)
     fprintf(stderr, "essayd: internal error on %s %s: %s\n", r->method, r->path, what);
     reply_problem(r, 500, "internal-error", "Internal Server Error", "the server could not complete the request");
 }
+
+void reply_empty(request *r, unsigned status) { queue_plain(r, status, NULL, NULL, 0); }
 
 void reply_options(request *r, const char *allow)
 {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "auth.h"
 #include "http.h"
 #include "negotiate.h"
 
@@ -45,17 +46,27 @@ typedef struct route {
     unsigned formats;       /* F(FMT_...): what the route can answer in (negotiate_format) */
     const char *const *fields; /* what ?fields= may name; NULL: no fields= */
     const char *description;
+    /* Writes (api_write.c); NULL where the method is not allowed. */
+    handler_fn post, put, del;
+    const char *post_description, *put_description, *delete_description;
 } route;
 
+/* Rows leave the write handlers out where there are none (NULL). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 static const route ROUTES[] = {
     {"/v1", api_index, {"pretty", NULL}, F(FMT_JSON), NULL, "This list of endpoints"},
     {"/healthz", api_health, {NULL}, F(FMT_JSON), NULL, "Health check (reads the database)"},
     {"/metrics", api_metrics, {NULL}, F(FMT_TEXT), NULL, "Prometheus metrics"},
     {"/openapi.yaml", api_openapi, {NULL}, F(FMT_YAML), NULL, "OpenAPI 3.1 description of this API"},
     {"/v1/articles", api_articles_list, {LIST_PARAMS, "q", "category", "year", "venue", "sort", NULL}, LIST_FORMATS,
-     ARTICLE_SUMMARY_FIELDS, "Article summaries"},
+     ARTICLE_SUMMARY_FIELDS, "Article summaries", .post = api_article_create,
+     .post_description = "Publish a new article (essay text or JSON; bearer token)"},
     {"/v1/articles/{article}", api_article_get, {ITEM_PARAMS, NULL}, F(FMT_JSON), ARTICLE_FIELDS,
-     "One article (by id or slug) with paragraphs, claims and endnotes"},
+     "One article (by id or slug) with paragraphs, claims and endnotes", .put = api_article_put,
+     .del = api_article_delete,
+     .put_description = "Replace an article, or create one at this slug (bearer token; If-Match)",
+     .delete_description = "Remove an article with its claims and endnotes (bearer token; If-Match)"},
     {"/v1/articles/{article}/claims", api_article_claims, {LIST_PARAMS, CLAIM_FILTERS, NULL}, LIST_FORMATS,
      CLAIM_FIELDS, "The claims of one article"},
     {"/v1/articles/{article}/endnotes", api_article_endnotes, {LIST_PARAMS, ENDNOTE_FILTERS, NULL},
@@ -75,6 +86,8 @@ static const route ROUTES[] = {
     {"/v1/endnotes/{id}", api_endnote_get, {ITEM_PARAMS, "format", NULL}, F(FMT_JSON) | CITATION_FORMATS,
      ENDNOTE_FIELDS, "One endnote with the claims citing it; format=csl or bibtex gives a citation"},
 };
+
+#pragma GCC diagnostic pop
 
 #define NROUTES (sizeof ROUTES / sizeof ROUTES[0])
 
@@ -260,6 +273,37 @@ static bool read_pretty(request *r)
     return false;
 }
 
+/* The Allow header of a route: string literals, so that it outlives the
+ * request. */
+static const char *allowed_methods(const route *rt)
+{
+    if (rt->post) return "GET, HEAD, POST, OPTIONS";
+    if (rt->put && rt->del) return "GET, HEAD, PUT, DELETE, OPTIONS";
+    return READ_METHODS;
+}
+
+/* The query parameters a write takes. */
+static const route WRITE_QUERY = {.pattern = "", .params = {"pretty", NULL}, .fields = NULL};
+
+/* Writes need the server to have a token (else 403) and the client to
+ * present it (else 401 with a Bearer challenge, RFC 6750). */
+static bool authorised(request *r)
+{
+    if (!auth_enabled()) {
+        reply_problem(r, 403, "writes-disabled", "Writes Disabled",
+                      "this server is read-only: writes are enabled by starting it with --token-file");
+        return false;
+    }
+    auth_result a = auth_check(r->h_authorization);
+    if (a == AUTH_OK) return true;
+    reply_add_header(r, "WWW-Authenticate",
+                     a == AUTH_MISSING ? "Bearer realm=\"essayd\"" : "Bearer realm=\"essayd\", error=\"invalid_token\"");
+    reply_problem(r, 401, "unauthorized", "Unauthorized",
+                  a == AUTH_MISSING ? "writes need an Authorization: Bearer TOKEN header"
+                                    : "the bearer token is not valid for this server");
+    return false;
+}
+
 size_t route_count(void) { return NROUTES; }
 
 const char *route_template(size_t index) { return index < NROUTES ? ROUTES[index].pattern : "(none)"; }
@@ -283,18 +327,33 @@ void route_request(request *r)
         return;
     }
     r->route = rt;
+    const char *allow = allowed_methods(rt);
     if (strcmp(r->method, "OPTIONS") == 0) {
-        reply_options(r, READ_METHODS);
+        reply_options(r, allow);
         return;
     }
-    if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
-        r->allow = READ_METHODS;
+    handler_fn h = NULL;
+    if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0) h = rt->handler;
+    else if (strcmp(r->method, "POST") == 0) h = rt->post;
+    else if (strcmp(r->method, "PUT") == 0) h = rt->put;
+    else if (strcmp(r->method, "DELETE") == 0) h = rt->del;
+    if (!h) {
+        r->allow = allow;
         reply_problem(r, 405, "method-not-allowed", "Method Not Allowed", "%s is not allowed here; allowed: %s",
-                      r->method, READ_METHODS);
+                      r->method, allow);
         return;
     }
-    if (!check_query(r, rt) || !negotiate_format(r, rt) || !read_fields(r, rt) || !read_pretty(r)) return;
-    rt->handler(r);
+    if (h != rt->handler) {
+        if (!authorised(r)) return;
+        r->write_reply = true;
+        if (!check_query(r, &WRITE_QUERY)) return;
+        r->pretty = false;
+        if (!read_pretty(r)) return;
+        h(r);
+    } else {
+        if (!check_query(r, rt) || !negotiate_format(r, rt) || !read_fields(r, rt) || !read_pretty(r)) return;
+        h(r);
+    }
     if (!r->replied) reply_internal(r, "handler gave no reply");
 }
 
@@ -302,11 +361,18 @@ json_t *routes_index(void)
 {
     json_t *list = json_array();
     for (size_t k = 0; list && k < NROUTES; k++) {
-        json_t *e = json_pack("{s:s, s:s, s:s}", "method", "GET", "path", ROUTES[k].pattern, "description",
-                              ROUTES[k].description);
-        if (json_array_append_new(list, e) < 0) {
-            json_decref(list);
-            return NULL;
+        const route *rt = &ROUTES[k];
+        const char *methods[] = {"GET", rt->post ? "POST" : NULL, rt->put ? "PUT" : NULL, rt->del ? "DELETE" : NULL};
+        const char *descriptions[] = {rt->description, rt->post_description, rt->put_description,
+                                      rt->delete_description};
+        for (size_t m = 0; m < 4; m++) {
+            if (!methods[m]) continue;
+            json_t *e = json_pack("{s:s, s:s, s:s}", "method", methods[m], "path", rt->pattern, "description",
+                                  descriptions[m]);
+            if (json_array_append_new(list, e) < 0) {
+                json_decref(list);
+                return NULL;
+            }
         }
     }
     return list;

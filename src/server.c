@@ -21,9 +21,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "api.h"
+#include "auth.h"
 #include "http.h"
 #include "metrics.h"
 #include "negotiate.h"
@@ -37,6 +40,9 @@ typedef struct {
     int refs;          /* libmicrohttpd's + one per live stream; same thread */
     char *path;        /* our copy */
     uint64_t body_bytes;
+    strbuf body;       /* kept only for an authorised write (keep_body) */
+    bool keep_body;
+    bool body_oom;     /* no memory to keep it: answered 503 */
     struct timespec started;
     bool begun;        /* the access handler has seen this request */
     bool path_has_nul; /* "%00" in the raw path: libmicrohttpd's decoded
@@ -61,7 +67,8 @@ void server_config_defaults(server_config *c)
     c->threads = 2;
     c->max_connections = 512;
     c->timeout_s = 30;
-    c->max_body_bytes = 1u << 20;
+    c->max_body_bytes = 4u << 20;
+    c->token_file = NULL;
     c->cors_origins = "*";
     c->max_age_list = 10;
     c->max_age_item = 300;
@@ -76,11 +83,16 @@ void request_release(request *r)
     request_state *st = (request_state *)(void *)r;
     if (--st->refs > 0) return;
     free(r->link_next);
+    sb_free(&st->body);
     free(st->path);
     free(st);
 }
 
-static void close_thread_db(void *db) { store_close(db); }
+static void close_thread_db(void *db)
+{
+    store_release_thread_cache();
+    store_close(db);
+}
 
 /* This thread's connection, opened on first use. NULL after logging. */
 static sqlite3 *thread_db(void)
@@ -138,6 +150,9 @@ static void read_headers(request *r)
     r->h_if_modified_since =
         MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
     r->h_origin = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Origin");
+    r->h_if_match = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MATCH);
+    r->h_content_type = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    r->h_authorization = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     r->preflight = strcmp(r->method, "OPTIONS") == 0 && r->h_origin &&
                    MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Access-Control-Request-Method");
 }
@@ -175,27 +190,53 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         atomic_fetch_add(&in_flight, 1);
         *req_cls = st;
         /* A declared body over the limit is refused before any of it is
-         * read (libmicrohttpd then closes the connection). */
+         * read when the client waits for our go-ahead (Expect:
+         * 100-continue) or the body is far over; libmicrohttpd then closes
+         * the connection. */
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > DRAIN_FACTOR * config->max_body_bytes) {
+        const char *expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+        uint64_t declared = cl ? strtoull(cl, NULL, 10) : 0;
+        if (declared > config->max_body_bytes &&
+            ((expect && strcasecmp(expect, "100-continue") == 0) || declared > (uint64_t)DRAIN_FACTOR * config->max_body_bytes)) {
             read_headers(&st->r);
             reply_problem(&st->r, 413, "payload-too-large", "Content Too Large", "request body over %llu bytes",
                           (unsigned long long)config->max_body_bytes);
             return st->r.result;
         }
+        /* Only a write from a client holding the token is buffered; any
+         * other body is counted and dropped, so that nobody without the
+         * token can make the server hold megabytes per connection. */
+        bool write = strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0;
+        st->keep_body = write && auth_enabled() &&
+                        auth_check(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                               MHD_HTTP_HEADER_AUTHORIZATION)) == AUTH_OK;
         return MHD_YES;
     }
     if (*upload_data_size) {
-        /* No route reads a body yet: count it and drop it; the 413 for a
-         * body over the limit goes out once it is read, so that the client
-         * is still listening. A body far over it ends the connection. */
+        /* The 413 for a body over the limit goes out once it is read, so
+         * that the client is still listening. A body far over it ends the
+         * connection. */
         st->body_bytes += *upload_data_size;
+        if (st->keep_body && st->body_bytes <= config->max_body_bytes &&
+            sb_append(&st->body, upload_data, *upload_data_size) < 0) {
+            st->keep_body = false;
+            st->body_oom = true;
+            sb_free(&st->body);
+        }
         *upload_data_size = 0;
-        return st->body_bytes > DRAIN_FACTOR * config->max_body_bytes ? MHD_NO : MHD_YES;
+        return st->body_bytes > (uint64_t)DRAIN_FACTOR * config->max_body_bytes ? MHD_NO : MHD_YES;
     }
     request *r = &st->r;
     if (r->replied) return MHD_YES;
     read_headers(r);
+    if (st->keep_body) {
+        r->body = st->body.data ? st->body.data : "";
+        r->body_len = st->body.len;
+    }
+    if (st->body_oom) {
+        reply_problem(r, 503, "unavailable", "Service Unavailable", "no memory for the request body; try again");
+        return r->result;
+    }
     if (st->body_bytes > config->max_body_bytes) {
         reply_problem(r, 413, "payload-too-large", "Content Too Large", "request body over %llu bytes",
                       (unsigned long long)config->max_body_bytes);
@@ -312,6 +353,13 @@ int server_run(const server_config *c)
         return 1;
     }
     store_close(db);
+    if (c->token_file) {
+        char aerr[512];
+        if (auth_load(c->token_file, aerr, sizeof aerr) < 0) {
+            fprintf(stderr, "essayd: %s\n", aerr);
+            return 1;
+        }
+    }
 
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
@@ -361,6 +409,7 @@ MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
         printf("essayd: listening on http://[%s]:%u\n", c->host, port);
     else
         printf("essayd: listening on http://%s:%u\n", c->host, port);
+    fprintf(stderr, "essayd: writes %s\n", auth_enabled() ? "enabled (bearer token from --token-file)" : "disabled (read-only)");
     fflush(stdout);
 
     int sig = 0;
@@ -386,6 +435,8 @@ MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
         nanosleep(&tick, NULL);
     }
     MHD_stop_daemon(d);
+    api_write_shutdown();
+    auth_unload();
     fprintf(stderr, "essayd: stopped\n");
     return 0;
 }

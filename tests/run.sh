@@ -3,7 +3,8 @@
 #
 #   1. C unit tests and golden cases          (build/test_*)
 #   2. openapi.yaml through a real linter     (Redocly CLI)
-#   3. the command line: import and serve     (tests/cli/run.sh, real SQLite files)
+#   3. the command line: import, export and serve (tests/cli/run.sh and
+#      export.sh, real SQLite files)
 #   4. the API suite over real HTTP           (tests/api/run.mjs against build/essayd),
 #      the README's curl cookbook with curl and jq (tests/curl/run.sh),
 #      a page in headless Chromium fetching from another origin (tests/browser/)
@@ -96,6 +97,7 @@ npm_install || { echo "npm ci failed"; echo "0 passed, 1 failed"; exit 1; }
 suite "unit (gcc -O2)" unit_suite build
 suite "openapi lint" lint_suite
 suite "cli (build/essayd)" env ESSAYD_BIN=build/essayd bash tests/cli/run.sh
+suite "cli export round trip (build/essayd)" env ESSAYD_BIN=build/essayd bash tests/cli/export.sh
 suite "api (build/essayd)" env ESSAYD_BIN=build/essayd node tests/api/run.mjs
 suite "curl cookbook (build/essayd)" env ESSAYD_BIN=build/essayd bash tests/curl/run.sh
 suite "browser: headless Chromium (build/essayd)" env ESSAYD_BIN=build/essayd bash tests/browser/run.sh
@@ -104,6 +106,7 @@ if build SANITIZE=address,undefined CC=clang; then
     suite "unit (ASan+UBSan)" unit_suite build-san
     suite "fuzz corpus replay (ASan+UBSan)" bash tests/fuzz/replay.sh
     suite "cli (ASan+UBSan)" env ESSAYD_BIN=build-san/essayd bash tests/cli/run.sh
+    suite "cli export round trip (ASan+UBSan)" env ESSAYD_BIN=build-san/essayd bash tests/cli/export.sh
     suite "api (ASan+UBSan)" env ESSAYD_BIN=build-san/essayd node tests/api/run.mjs
     suite "curl cookbook (ASan+UBSan)" env ESSAYD_BIN=build-san/essayd bash tests/curl/run.sh
 else

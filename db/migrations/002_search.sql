@@ -9,7 +9,8 @@
 CREATE VIRTUAL TABLE search USING fts5(
     title,
     body,
-    kind,                  -- article (title) | document (title and text) | paragraph | claim | endnote;
+    kind,                  -- article (title) | document (title and text) | claim | endnote
+                           -- (paragraph rows until migration 003);
                            -- indexed, so that queries filter kinds inside FTS5 ("kind : claim")
     ref UNINDEXED,         -- article id, paragraph index, claim id, endnote id
     article_id UNINDEXED,

@@ -835,7 +835,7 @@ export function registerSearchTests(h) {
     if (year) conds.push(`substr(a.published, 1, 4) = ${lit(year)}`);
     if (article) conds.push(/^[0-9]+$/.test(article) ? `a.id = ${Number(article)}` : `a.id = (SELECT id FROM articles WHERE slug = ${lit(article)})`);
     const where = (extra) => ['1', ...conds, ...(q ? [extra] : [])].join(' AND ');
-    const qa = `a.id IN (SELECT article_id FROM search WHERE search MATCH ${ftsWord(q)} AND kind IN ('article', 'paragraph'))`;
+    const qa = `a.id IN (SELECT article_id FROM search WHERE search MATCH ${ftsWord(q)} AND kind IN ('article', 'document'))`;
     const qe = `e.id IN (SELECT ref FROM search WHERE search MATCH ${ftsWord(q)} AND kind = 'endnote')`;
     const qc = `c.id IN (SELECT ref FROM search WHERE search MATCH ${ftsWord(q)} AND kind = 'claim')`;
     const E = 'endnotes e JOIN articles a ON a.id = e.article_id';
@@ -993,15 +993,14 @@ export function registerSearchTests(h) {
   const indexRows = (articleId) => sql(`SELECT kind, count(*) AS n FROM search WHERE article_id = ${articleId} GROUP BY kind ORDER BY kind`);
   const wantRows = (a) => [
     { kind: 'article', n: 1 }, { kind: 'claim', n: a.claims.length }, { kind: 'document', n: 1 },
-    { kind: 'endnote', n: a.endnotes.length }, { kind: 'paragraph', n: a.paragraphs.length },
+    { kind: 'endnote', n: a.endnotes.length },
   ].filter((r) => r.n > 0);
   function orphans() {
     return sql(`SELECT kind, ref, article_id FROM search WHERE
       (kind IN ('article', 'document') AND (ref <> article_id OR ref NOT IN (SELECT id FROM articles))) OR
       (kind = 'claim' AND ref NOT IN (SELECT id FROM claims WHERE article_id = search.article_id)) OR
       (kind = 'endnote' AND ref NOT IN (SELECT id FROM endnotes WHERE article_id = search.article_id)) OR
-      (kind = 'paragraph' AND NOT EXISTS (SELECT 1 FROM paragraphs p WHERE p.article_id = search.article_id AND p.idx = search.ref)) OR
-      kind NOT IN ('article', 'document', 'claim', 'endnote', 'paragraph')`);
+      kind NOT IN ('article', 'document', 'claim', 'endnote')`);
   }
 
   test('search index after an unchanged re-import: nothing changes', async () => {
@@ -1013,8 +1012,8 @@ export function registerSearchTests(h) {
     for (const f of X.files) assert.equal(r.lines[path.basename(f)]?.action, 'unchanged', `${path.basename(f)}: ${r.stdout}`);
     assert.equal(sql('SELECT count(*) AS n FROM search')[0].n, rows, 'rows in the index');
     assert.deepEqual(await getJson('/v1/search?q=harbour&limit=500'), before);
-    const counted = sql('SELECT 2 * (SELECT count(*) FROM articles) + (SELECT count(*) FROM paragraphs) + (SELECT count(*) FROM claims) + (SELECT count(*) FROM endnotes) AS n')[0].n;
-    assert.equal(rows, counted, 'two index rows per article (title; whole text), one per paragraph, claim and endnote');
+    const counted = sql('SELECT 2 * (SELECT count(*) FROM articles) + (SELECT count(*) FROM claims) + (SELECT count(*) FROM endnotes) AS n')[0].n;
+    assert.equal(rows, counted, 'two index rows per article (title; whole text), one per claim and endnote');
     assert.deepEqual(orphans(), [], 'index rows pointing nowhere');
   });
 

@@ -185,4 +185,77 @@ check "serve refuses a port in use (exit 1)" bash -c "
     port=\$(sed 's/.*://' '$T/a.out'); timeout 10 '$BIN' serve --db '$DB' --port \$port 2>/dev/null; rc=\$?
     kill \$pid; wait \$pid; test \$rc -eq 1"
 
+# ---- import: directories, stdin, NDJSON, dry runs, progress ------------------
+D2=$T/tree.db
+mkdir -p "$T/tree/a/b" "$T/tree/c"
+cp tests/fixtures/federalist/federalist-1[0-4].txt "$T/tree/a/"
+cp tests/fixtures/federalist/federalist-02.txt "$T/tree/a/b/"
+cp "$SEED" "$T/tree/c/"
+echo "not an essay" >"$T/tree/c/notes.md"
+n_tree=$(find "$T/tree" -name '*.txt' | wc -l)
+out=$("$BIN" import --db "$D2" "$T/tree" 2>/dev/null); rc=$?
+check "a directory is imported recursively (exit 0)" test $rc -eq 0
+check "...every *.txt file in it" test "$(grep -c '^imported ' <<<"$out")" -eq "$n_tree"
+check "...and nothing else (notes.md)" bash -c '! grep -q notes.md <<<"$1"' _ "$out"
+check "...in path name order" bash -c 'grep "^imported " <<<"$1" | sed "s/^imported \([^ ]*\) .*/\1/" | LC_ALL=C sort -c' _ "$out"
+check "...with a summary of essays and files" has "$out" "$n_tree essays from $n_tree files: $n_tree imported, 0 replaced, 0 unchanged, 0 failed"
+
+out=$("$BIN" import --db "$D2" - <tests/fixtures/federalist/federalist-03.txt); rc=$?
+check "- reads one essay from standard input" has "$out" "imported - (id"
+check "...exit 0" test $rc -eq 0
+
+"$BIN" export --db "$D2" >"$T/all.ndjson" 2>/dev/null
+n_all=$(sql "$D2" 'SELECT count(*) FROM articles')
+out=$("$BIN" export --db "$D2" 2>/dev/null | "$BIN" import --db "$T/from-stdin.db" -); rc=$?
+check "NDJSON on standard input: one essay per line (exit 0)" test $rc -eq 0
+check "...all of them imported" test "$(sql "$T/from-stdin.db" 'SELECT count(*) FROM articles')" = "$n_all"
+check "...named -:LINE" has "$out" "imported -:1 (id 1,"
+out=$("$BIN" import --db "$T/from-file.db" "$T/all.ndjson"); rc=$?
+check "an .ndjson file imports one essay per line" test "$(grep -c '^imported ' <<<"$out")" = "$n_all"
+claims_of() { sqlite3 "$1" 'SELECT a.slug, c.idx, c.text, c.start, c.end, c.cited, c.quote, c.statistic, c.normative FROM claims c JOIN articles a ON a.id = c.article_id ORDER BY a.slug, c.idx' | sha256sum; }
+check "...and the same essays as text and as JSON give the same claims" test "$(claims_of "$D2")" = "$(claims_of "$T/from-file.db")"
+out=$("$BIN" import --db "$T/from-file.db" "$T/all.ndjson"); rc=$?
+check "re-importing the NDJSON changes nothing (unchanged)" test "$(grep -c '^unchanged ' <<<"$out")" = "$n_all"
+printf '{"title": "No Paragraphs"}\nnot json\n\n{"title": "Fine", "paragraphs": ["A fine paragraph."]}\n' >"$T/bad.ndjson"
+err=$("$BIN" import --db "$T/from-file.db" "$T/bad.ndjson" 2>&1 >"$T/bad.out"); rc=$?
+check "bad NDJSON lines: exit 1" test $rc -eq 1
+check "...FILE:LINE: member for a wrong shape" has "$err" "bad.ndjson:1: paragraphs"
+check "...FILE:LINE: invalid JSON" has "$err" "bad.ndjson:2: invalid JSON"
+check "...and the good line is imported" has "$(cat "$T/bad.out")" "imported $T/bad.ndjson:4"
+
+printf 'Dry Essay\n\nIt is only a dry run.\n' >"$T/dry.txt"
+fp=$(db_fingerprint "$D2")
+out=$("$BIN" import --db "$D2" --dry-run "$T/tree" "$T/dry.txt" "$T/empty.txt" 2>"$T/dry.err"); rc=$?
+check "--dry-run reports what it would do" has "$out" "would import $T/dry.txt"
+check "...and what is unchanged" test "$(grep -c '^unchanged ' <<<"$out")" -eq "$n_tree"
+check "...and the errors (exit 1)" test $rc -eq 1 -a -n "$(grep 'empty.txt:1: file is empty' "$T/dry.err")"
+check "...says it wrote nothing" has "$out" "dry run, nothing written"
+check "...and changes nothing" test "$(db_fingerprint "$D2")" = "$fp"
+out=$("$BIN" import --db "$T/never.db" --dry-run "$SEED"); rc=$?
+check "--dry-run on a missing database exits 0" test $rc -eq 0
+check "...and creates no file" test ! -e "$T/never.db"
+
+# A database error in the middle of a batch fails that essay alone.
+sqlite3 "$T/boom.db" 'SELECT 1' >/dev/null; "$BIN" import --db "$T/boom.db" "$SEED" >/dev/null
+sqlite3 "$T/boom.db" "CREATE TRIGGER boom BEFORE INSERT ON articles WHEN NEW.title = 'Boom' BEGIN SELECT RAISE(ABORT, 'boom'); END;"
+printf 'Before Boom\n\nFirst.\n' >"$T/b1.txt"; printf 'Boom\n\nSecond.\n' >"$T/b2.txt"; printf 'After Boom\n\nThird.\n' >"$T/b3.txt"
+out=$("$BIN" import --db "$T/boom.db" "$T/b1.txt" "$T/b2.txt" "$T/b3.txt" 2>"$T/boom.err"); rc=$?
+check "a database error fails its essay (exit 1)" test $rc -eq 1 -a -n "$(grep 'b2.txt: .*boom' "$T/boom.err")"
+check "...and the others of its batch are stored" test "$(sql "$T/boom.db" "SELECT count(*) FROM articles WHERE title IN ('Before Boom', 'After Boom')")" = 2
+check "...and reported" test "$(grep -c '^imported ' <<<"$out")" = 2
+check "...and the summary counts them" has "$out" "3 essays from 3 files: 2 imported, 0 replaced, 0 unchanged, 1 failed"
+
+# Progress: a bar on a terminal, plain lines otherwise.
+script -qec "'$BIN' import --db '$T/tty.db' '$T/tree'" /dev/null >"$T/tty.out" 2>&1
+check "on a terminal: a progress bar with count, rate and ETA" grep -qE '\[[#.]+\] [0-9]+/[0-9]+ files +[0-9]+/s +ETA [0-9-]+s?' "$T/tty.out"
+check "...which replaces the per-essay lines" bash -c '! grep -q "^imported " "$1"' _ "$T/tty.out"
+check "...and ends with the summary" grep -q "$n_tree essays from $n_tree files" "$T/tty.out"
+"$BIN" import --db "$T/pipe.db" "$T/tree" >"$T/pipe.out" 2>"$T/pipe.err"
+check "not a terminal: no progress bar" bash -c '! grep -q ETA "$1"' _ "$T/pipe.err"
+check "...one plain line per essay" test "$(grep -c '^imported ' "$T/pipe.out")" -eq "$n_tree"
+"$BIN" import --db "$T/pipe2.db" --progress "$T/tree" >/dev/null 2>"$T/forced.err"
+check "--progress forces the bar" grep -q ETA "$T/forced.err"
+out=$("$BIN" import --help); rc=$?
+check "import --help exits 0 and documents the sources" test $rc -eq 0 -a -n "$(grep -e '--dry-run' <<<"$out")"
+
 report

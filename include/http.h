@@ -88,6 +88,12 @@ typedef struct request {
     char hdrbuf[512];
     size_t hdrbuf_used;
     bool write_reply; /* a write's answer: never cached, never 304, carries ETag */
+    /* A write runs on the writer thread while its connection is suspended
+     * (writer.h): its reply is held here and queued by the pool thread
+     * once the connection is resumed. */
+    bool deferred;
+    struct MHD_Response *held;
+    unsigned held_status;
 
     /* The reply, for the access log and metrics. */
     const char *allow;      /* sent as an Allow header with the reply when set */

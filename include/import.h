@@ -22,11 +22,13 @@ typedef struct {
  * that POST /v1/articles takes; so does standard input when it starts
  * with '{'.
  *
- * Essays are stored in batches, each one transaction, each essay in a
- * savepoint of it: a bad essay changes nothing and does not stop the
- * others. The line "imported|replaced|unchanged SOURCE (id N, slug S)"
- * goes to stdout only once the essay's batch has committed, so a printed
- * line is a durable write (synchronous=NORMAL in WAL: safe against a
+ * A reader thread parses (import_source.h) while this one stores, in
+ * batches, each one transaction: a bad essay changes nothing and does not
+ * stop the others (one that fails to store sends its batch back to be
+ * stored one essay per transaction). The line
+ * "imported|replaced|unchanged SOURCE (id N, slug S)" goes to stdout only
+ * once the essay's batch has committed, so a printed line is a durable
+ * write (synchronous=NORMAL in WAL: safe against a
  * crash of the process, not of the machine). Errors go to stderr as
  * "SOURCE:LINE: message". A summary line ends the run.
  *

@@ -2,17 +2,16 @@
  * api_write.c — publishing over HTTP: POST /v1/articles, PUT and DELETE
  * /v1/articles/{article}.
  *
- * Every write is one SQLite transaction on one shared read-write
- * connection, taken under a lock (SQLite has one writer at a time anyway)
- * and opened with synchronous=FULL: a 2xx answer means the write survives
- * a power cut (API-NOTES "Writes"). Readers keep their own read-only
+ * The handlers run on the writer thread (writer.h), one at a time. Every
+ * write is one SQLite transaction on that thread's read-write connection,
+ * opened with synchronous=FULL: a 2xx answer means the write survives a
+ * power cut (API-NOTES "Writes"). Readers keep their own read-only
  * connections and, in WAL mode, see the article before or after a write,
  * never a mix. Preconditions (If-Match) are checked inside the write
  * transaction, so that no other write can slip in between check and
  * change.
  */
 #include <jansson.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,14 +28,12 @@
  * them (an essay needs 3 levels). */
 #define MAX_JSON_DEPTH 32
 
-static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
-static sqlite3 *write_db; /* guarded by write_lock; opened on first write */
+static sqlite3 *write_db; /* the writer thread's; opened on first write */
 
-/* Locks the write connection, opening it if needed. NULL after replying
- * 503 (the lock is then not held). */
+/* Opens a write transaction (and the connection, the first time). NULL
+ * after replying 503. */
 static sqlite3 *write_begin(request *r)
 {
-    pthread_mutex_lock(&write_lock);
     char *msg = NULL;
     if (!write_db) {
         if (store_open(r->cfg->db_path, STORE_READ_WRITE, &write_db, &msg) < 0 ||
@@ -45,7 +42,6 @@ static sqlite3 *write_begin(request *r)
             free(msg);
             store_close(write_db);
             write_db = NULL;
-            pthread_mutex_unlock(&write_lock);
             reply_problem(r, 503, "unavailable", "Service Unavailable", "the database cannot be opened for writing");
             return NULL;
         }
@@ -53,7 +49,6 @@ static sqlite3 *write_begin(request *r)
     if (store_begin(write_db, &msg) < 0) {
         /* Busy: a bulk import holds the write lock past the busy timeout. */
         free(msg);
-        pthread_mutex_unlock(&write_lock);
         reply_add_header(r, "Retry-After", "1");
         reply_problem(r, 503, "busy", "Service Unavailable",
                       "another write holds the database; retry in a moment");
@@ -63,7 +58,7 @@ static sqlite3 *write_begin(request *r)
 }
 
 /* Ends the write transaction: commit when ok (false if that fails), else
- * roll back; releases the lock. */
+ * roll back. */
 static bool write_end(sqlite3 *db, bool ok, request *r)
 {
     char *msg = NULL;
@@ -80,10 +75,8 @@ static bool write_end(sqlite3 *db, bool ok, request *r)
 
 void api_write_shutdown(void)
 {
-    pthread_mutex_lock(&write_lock);
     store_close(write_db);
     write_db = NULL;
-    pthread_mutex_unlock(&write_lock);
 }
 
 /* ---- the request body --------------------------------------------------- */
@@ -233,7 +226,7 @@ static void reply_precondition(request *r, const store_article *a, const char *w
 /* ---- answers ------------------------------------------------------------ */
 
 /* Answers status with the stored article, its ETag, and Location for a
- * new one. Runs under the write lock, after the commit. */
+ * new one, read back after the commit. */
 static void reply_article(request *r, sqlite3 *db, unsigned status, int64_t id)
 {
     sqlite3_stmt *st = store_stmt(db, "SELECT " ARTICLE_COLUMNS " FROM articles a WHERE a.id = ?");
@@ -275,8 +268,8 @@ static void reply_store_error(request *r, int rc, const char *msg, const import_
     }
 }
 
-/* The essay of the body and the write connection, locked: NULL after
- * replying (nothing is then held). *e is the caller's to free. */
+/* The essay of the body and an open write transaction: NULL after
+ * replying. *e is the caller's to free. */
 static sqlite3 *begin_put(request *r, essay **e, char sha[65])
 {
     if (!(*e = essay_from_body(r, sha))) return NULL;
@@ -289,7 +282,7 @@ static sqlite3 *begin_put(request *r, essay **e, char sha[65])
 }
 
 /* Ends a create or replace: commits and answers status with the article,
- * or answers the error (unless one was sent); takes msg; unlocks. */
+ * or answers the error (unless one was sent); takes msg. */
 static void end_put(request *r, sqlite3 *db, int rc, char *msg, const import_result *res, unsigned status)
 {
     if (write_end(db, rc == 0, r))
@@ -297,7 +290,6 @@ static void end_put(request *r, sqlite3 *db, int rc, char *msg, const import_res
     else if (!r->replied)
         reply_store_error(r, rc, msg, res);
     free(msg);
-    pthread_mutex_unlock(&write_lock);
 }
 
 void api_article_create(request *r)
@@ -383,5 +375,4 @@ void api_article_delete(request *r)
     else if (!r->replied)
         reply_internal(r, msg ? msg : "cannot delete the article");
     free(msg);
-    pthread_mutex_unlock(&write_lock);
 }

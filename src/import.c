@@ -375,7 +375,7 @@ int import_run(const import_options *opts, char *const *args, int nargs, import_
      * cache keeps them from spilling into the WAL mid-transaction, and a
      * larger checkpoint interval batches the copying back into the
      * database file. */
-    sqlite3_exec(r.db, "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 8192", NULL, NULL, NULL);
+    sqlite3_exec(r.db, "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 4096", NULL, NULL, NULL);
     r.sources_total = sources.n;
     r.bar = opts->progress > 0 || (opts->progress < 0 && isatty(STDERR_FILENO));
     r.quiet_lines = r.bar && isatty(STDOUT_FILENO);

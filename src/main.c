@@ -10,6 +10,7 @@
 #include "export.h"
 #include "import.h"
 #include "server.h"
+#include "store.h"
 #include "version.h"
 
 static const char USAGE[] =
@@ -153,6 +154,10 @@ static int cmd_serve(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    if (store_global_init() < 0) {
+        fputs("essayd: cannot initialise SQLite\n", stderr);
+        return 1;
+    }
     if (argc < 2) {
         fputs(USAGE, stderr);
         return 2;

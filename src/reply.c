@@ -75,10 +75,16 @@ static void finish(request *r, unsigned status, struct MHD_Response *resp, uint6
     if (r->allow) MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
     for (size_t k = 0; k < r->nextra; k++) MHD_add_response_header(resp, r->extra_name[k], r->extra_value[k]);
     add_cors(r, resp);
-    r->result = MHD_queue_response(r->conn, status, resp);
     r->replied = true;
     r->status = status;
     r->bytes = strcmp(r->method, "HEAD") == 0 ? 0 : body_bytes;
+    if (r->deferred) { /* queued by the pool thread (writer.h) */
+        r->held = resp;
+        r->held_status = status;
+        r->result = MHD_YES;
+        return;
+    }
+    r->result = MHD_queue_response(r->conn, status, resp);
     MHD_destroy_response(resp);
 }
 

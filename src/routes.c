@@ -11,6 +11,7 @@
 #include "auth.h"
 #include "http.h"
 #include "negotiate.h"
+#include "writer.h"
 
 #define READ_METHODS "GET, HEAD, OPTIONS"
 
@@ -349,7 +350,11 @@ void route_request(request *r)
         if (!check_query(r, &WRITE_QUERY)) return;
         r->pretty = false;
         if (!read_pretty(r)) return;
-        h(r);
+        /* Runs on the writer thread; the reply comes when it is done. */
+        if (writer_submit(r, h)) return;
+        reply_add_header(r, "Retry-After", "1");
+        reply_problem(r, 503, "busy", "Service Unavailable", "too many writes are waiting; retry in a moment");
+        return;
     } else {
         if (!check_query(r, rt) || !negotiate_format(r, rt) || !read_fields(r, rt) || !read_pretty(r)) return;
         h(r);

@@ -32,6 +32,7 @@
 #include "negotiate.h"
 #include "store.h"
 #include "text.h"
+#include "writer.h"
 
 /* Per-request state. The request handed to handlers lives inside it so
  * that a streamed reply can keep it (refs) past the completion callback. */
@@ -83,6 +84,7 @@ void request_release(request *r)
     request_state *st = (request_state *)(void *)r;
     if (--st->refs > 0) return;
     free(r->link_next);
+    if (r->held) MHD_destroy_response(r->held); /* the client left before it was sent */
     sb_free(&st->body);
     free(st->path);
     free(st);
@@ -227,6 +229,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return st->body_bytes > (uint64_t)DRAIN_FACTOR * config->max_body_bytes ? MHD_NO : MHD_YES;
     }
     request *r = &st->r;
+    if (r->deferred) { /* back from the writer thread (writer.h) */
+        if (!r->held) return MHD_NO; /* no memory for the reply: close */
+        r->result = MHD_queue_response(conn, r->held_status, r->held);
+        MHD_destroy_response(r->held);
+        r->held = NULL;
+        return r->result;
+    }
     if (r->replied) return MHD_YES;
     read_headers(r);
     if (st->keep_body) {
@@ -257,7 +266,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return r->result;
     }
     route_request(r);
-    return r->result;
+    /* A write handed to the writer thread (writer.h) is not ours to read
+     * until its connection is resumed. */
+    return r->deferred ? MHD_YES : r->result;
 }
 
 /* One line per request on stderr, logfmt: stable keys, values without
@@ -359,13 +370,18 @@ int server_run(const server_config *c)
             fprintf(stderr, "essayd: %s\n", aerr);
             return 1;
         }
+        if (writer_start() < 0) {
+            fprintf(stderr, "essayd: cannot start the writer thread\n");
+            auth_unload();
+            return 1;
+        }
     }
 
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
     /* ITC lets MHD_quiesce_daemon stop the listening socket while
      * requests in flight finish (graceful shutdown). */
-    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
     struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
     struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
     if (inet_pton(AF_INET, c->host, &v4->sin_addr) == 1) {
@@ -434,8 +450,18 @@ MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
         struct timespec tick = {0, 10 * 1000 * 1000};
         nanosleep(&tick, NULL);
     }
+    /* No connection may be suspended when the daemon stops: the writer
+     * answers what it still holds (503), then the pool threads get a
+     * moment to send those answers. */
+    writer_stop();
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    while (atomic_load(&in_flight) > 0) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - start.tv_sec >= 1) break;
+        struct timespec tick = {0, 10 * 1000 * 1000};
+        nanosleep(&tick, NULL);
+    }
     MHD_stop_daemon(d);
-    api_write_shutdown();
     auth_unload();
     fprintf(stderr, "essayd: stopped\n");
     return 0;

@@ -7,7 +7,9 @@
 #      export.sh, real SQLite files)
 #   4. the API suite over real HTTP           (tests/api/run.mjs against build/essayd),
 #      the README's curl cookbook with curl and jq (tests/curl/run.sh),
-#      a page in headless Chromium fetching from another origin (tests/browser/)
+#      a page in headless Chromium fetching from another origin (tests/browser/),
+#      SIGKILL during imports and writes, readers during a bulk import
+#      (tests/durability/)
 #   5. 1, 3 and 4 again under ASan + UBSan    (build-san/, leaks checked at exit),
 #      with the fuzz corpus replayed through the fuzz target (tests/fuzz/)
 #
@@ -101,6 +103,8 @@ suite "cli export round trip (build/essayd)" env ESSAYD_BIN=build/essayd bash te
 suite "api (build/essayd)" env ESSAYD_BIN=build/essayd node tests/api/run.mjs
 suite "curl cookbook (build/essayd)" env ESSAYD_BIN=build/essayd bash tests/curl/run.sh
 suite "browser: headless Chromium (build/essayd)" env ESSAYD_BIN=build/essayd bash tests/browser/run.sh
+suite "durability: SIGKILL during imports and POSTs (build/essayd)" env ESSAYD_BIN=build/essayd node tests/durability/crash.mjs
+suite "durability: readers during a bulk import (build/essayd)" env ESSAYD_BIN=build/essayd node tests/durability/readers.mjs
 
 if build SANITIZE=address,undefined CC=clang; then
     suite "unit (ASan+UBSan)" unit_suite build-san
@@ -109,6 +113,8 @@ if build SANITIZE=address,undefined CC=clang; then
     suite "cli export round trip (ASan+UBSan)" env ESSAYD_BIN=build-san/essayd bash tests/cli/export.sh
     suite "api (ASan+UBSan)" env ESSAYD_BIN=build-san/essayd node tests/api/run.mjs
     suite "curl cookbook (ASan+UBSan)" env ESSAYD_BIN=build-san/essayd bash tests/curl/run.sh
+    suite "durability: SIGKILL (ASan+UBSan)" env ESSAYD_BIN=build-san/essayd CRASH_KILLS=50 node tests/durability/crash.mjs
+    suite "durability: readers (ASan+UBSan)" env ESSAYD_BIN=build-san/essayd node tests/durability/readers.mjs
 else
     total_fail=$((total_fail + 1))
 fi

@@ -20,6 +20,9 @@ typedef enum { STORE_READ_ONLY = 0, STORE_READ_WRITE = 1 } store_mode;
  * store_* call and before threads start. 0, or -1 if SQLite refuses. */
 int store_global_init(void);
 
+/* How long a connection waits for another writer before SQLITE_BUSY. */
+#define STORE_BUSY_MS 5000
+
 /* Opens the database at path with foreign keys on, WAL, a busy timeout,
  * and (read-write) every pending migration applied. A read-only open
  * fails if the database is missing or older than this binary's schema.

@@ -284,6 +284,11 @@ static void batch_end(run *r)
         return;
     }
     batch_flush(r);
+    /* A moment with the write lock free: a writer polling for it (the HTTP
+     * API, store.h STORE_BUSY_MS) gets in between two batches instead of
+     * waiting out its timeout. Costs under 1% of a 250 ms batch. */
+    struct timespec gap = {0, 2 * 1000 * 1000};
+    nanosleep(&gap, NULL);
 }
 
 /* The batch for the next essay: open, or committed and reopened when

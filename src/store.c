@@ -148,6 +148,9 @@ static int user_version(sqlite3 *db)
 
 static int migrate(sqlite3 *db, char **errmsg)
 {
+    /* Up to date (the usual case): no write lock, which a running bulk
+     * import may hold. */
+    if (user_version(db) == store_schema_version()) return 0;
     if (exec(db, "BEGIN IMMEDIATE", errmsg) < 0) return -1;
     int have = user_version(db), want = store_schema_version();
     if (have < 0 || have > want) {
@@ -167,6 +170,19 @@ static int migrate(sqlite3 *db, char **errmsg)
     return exec(db, "COMMIT", errmsg);
 }
 
+/* Waits for another writer up to STORE_BUSY_MS, polling every millisecond.
+ * SQLite's own busy timeout backs off to 100 ms sleeps, and a bulk import
+ * that commits a batch and begins the next within a few milliseconds
+ * starved an HTTP write waiting that way for the whole timeout. */
+static int busy_poll(void *arg, int count)
+{
+    (void)arg;
+    if (count >= STORE_BUSY_MS) return 0;
+    struct timespec ms = {0, 1000 * 1000};
+    nanosleep(&ms, NULL);
+    return 1;
+}
+
 int store_open(const char *path, store_mode mode, sqlite3 **out, char **errmsg)
 {
     sqlite3 *db = NULL;
@@ -177,7 +193,7 @@ int store_open(const char *path, store_mode mode, sqlite3 **out, char **errmsg)
         sqlite3_close(db);
         return -1;
     }
-    sqlite3_busy_timeout(db, 5000);
+    sqlite3_busy_handler(db, busy_poll, NULL);
     sqlite3_extended_result_codes(db, 1);
     if (exec(db, "PRAGMA foreign_keys = ON", errmsg) < 0) goto fail;
     if (mode == STORE_READ_WRITE) {

@@ -45,6 +45,7 @@ typedef struct request {
     const server_config *cfg;
     const char *method;
     const char *path;
+    const char *raw_uri; /* path and query as sent (owned by the server) */
     sqlite3 *db; /* this worker thread's read connection */
     const struct route *route; /* NULL until routed (and for unknown paths) */
     const char *args[MAX_PATH_ARGS]; /* path segments matched by {param}, in argbuf */
@@ -79,6 +80,12 @@ typedef struct request {
     char etag_version[64]; /* "" → the hash of the body */
     time_t last_modified;  /* 0: unknown */
     char *link_next;       /* owned; freed with the request */
+
+    /* The response cache (cache.h): set by the router on a miss, so that
+     * the reply layer stores what the handler renders. */
+    char *cache_key; /* owned; freed with the request */
+    size_t cache_key_len;
+    int64_t cache_generation;
 
     /* Extra response headers a handler sets (Location, WWW-Authenticate,
      * Retry-After...): names are string literals, values live in hdrbuf. */
@@ -118,6 +125,12 @@ void request_release(request *r);
  * from r->cache, Last-Modified from r->last_modified and Link from
  * r->link_next. */
 void reply_json(request *r, unsigned status, json_t *body);
+
+struct cache_entry;
+/* Answers a GET or HEAD from a cached representation (cache.h), with the
+ * 304 logic, gzip choice and headers of reply_json; takes a reference of
+ * its own for as long as the response is being sent. */
+void reply_cached(request *r, struct cache_entry *e);
 
 /* Appends a newline to text (malloc'd, *len bytes) for ?pretty output;
  * returns the possibly moved text, unchanged if memory ran out. */

@@ -15,6 +15,7 @@ typedef struct {
     unsigned timeout_s;      /* idle connection timeout */
     unsigned max_body_bytes; /* request bodies beyond this get 413 */
     const char *token_file;  /* the write token's file; NULL: writes off */
+    unsigned cache_mb;       /* response cache budget (cache.h); 0: off */
     const char *cors_origins; /* "*" or a comma-separated list of origins */
     unsigned max_age_list;    /* Cache-Control max-age of lists, seconds */
     unsigned max_age_item;    /* ... of single resources */
@@ -24,7 +25,8 @@ typedef struct {
 
 /* Defaults: 127.0.0.1:8080, 2 threads, 512 connections, 30 s timeout,
  * CORS "*", max-age 10 s for lists and 300 s for single resources, 5 s to
- * drain on shutdown, access log on, 4 MiB bodies, writes off. */
+ * drain on shutdown, access log on, 4 MiB bodies, writes off, a 16 MiB
+ * response cache. */
 void server_config_defaults(server_config *c);
 
 /* Checks the database, starts the daemon, prints

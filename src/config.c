@@ -38,6 +38,8 @@ static const option OPTIONS[] = {
      "file holding the bearer token that enables writes (none: read-only)"},
     {"--max-body", "ESSAYD_MAX_BODY", OPT_UINT, AT(max_body_bytes), 1024, 1u << 30,
      "largest request body accepted, bytes (4194304)"},
+    {"--cache-mb", "ESSAYD_CACHE_MB", OPT_UINT, AT(cache_mb), 0, 65536,
+     "rendered responses kept in memory, MiB; 0 turns the cache off (16)"},
     {"--quiet", "ESSAYD_QUIET", OPT_FLAG, AT(quiet), 0, 1, "no access log on stderr (ESSAYD_QUIET=1)"},
 };
 

@@ -1,6 +1,8 @@
 /* metrics.c — request counters, latency histograms and gauges for /metrics. */
 #include "metrics.h"
 
+#include "cache.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,6 +134,18 @@ char *metrics_render(const char *db_path, size_t *len)
     EMIT("# HELP essayd_http_open_connections Client connections open now.\n"
          "# TYPE essayd_http_open_connections gauge\nessayd_http_open_connections %ld\n",
          m.connections);
+    uint64_t ch, cm, cb, ce;
+    cache_stats(&ch, &cm, &cb, &ce);
+    EMIT("# HELP essayd_cache_hits_total Responses served from the response cache.\n"
+         "# TYPE essayd_cache_hits_total counter\nessayd_cache_hits_total %llu\n",
+         (unsigned long long)ch);
+    EMIT("# HELP essayd_cache_misses_total Cacheable responses that had to be rendered.\n"
+         "# TYPE essayd_cache_misses_total counter\nessayd_cache_misses_total %llu\n",
+         (unsigned long long)cm);
+    EMIT("# HELP essayd_cache_bytes Bytes held by the response cache.\n"
+         "# TYPE essayd_cache_bytes gauge\nessayd_cache_bytes %llu\n", (unsigned long long)cb);
+    EMIT("# HELP essayd_cache_entries Responses held by the response cache.\n"
+         "# TYPE essayd_cache_entries gauge\nessayd_cache_entries %llu\n", (unsigned long long)ce);
     EMIT("# HELP essayd_list_total_cache_hits_total List totals served from the per-generation cache.\n"
          "# TYPE essayd_list_total_cache_hits_total counter\nessayd_list_total_cache_hits_total %llu\n",
          (unsigned long long)m.cache_hits);

@@ -8,12 +8,14 @@
  * finish() adds what every response carries: X-Request-Id, CORS, nosniff.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
 #include "auth.h"
+#include "cache.h"
 #include "gzip.h"
 #include "http.h"
 #include "negotiate.h"
@@ -218,17 +220,83 @@ static void reply_304(request *r, const char *etag, char *data, size_t len)
     finish(r, 304, resp, 0);
 }
 
-/* Sends data (malloc'd, taken) as a 200 representation. */
-static void send_representation(request *r, const char *content_type, char *data, size_t len)
+static void release_entry(void *cls) { cache_release(cls); }
+
+void reply_cached(request *r, cache_entry *e)
 {
-    char version[80];
+    bool gz = e->gz && accepts_gzip(r->h_accept_encoding);
+    const char *data = gz ? e->gz : e->body;
+    size_t len = gz ? e->gzlen : e->len;
+    char etag[128];
+    make_etag(r, e->version, gz, etag);
+    r->cache = (cache_class)e->cache_class;
+    r->last_modified = e->last_modified;
+    /* The response points into the entry, which stays alive (its own
+     * reference) until libmicrohttpd has sent it, evicted or not. */
+    cache_entry *ref = cache_get_ref(e);
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer_with_free_callback_cls(len, (void *)(uintptr_t)data, release_entry, ref);
+    if (!resp) {
+        cache_release(ref);
+        finish(r, 500, NULL, 0);
+        return;
+    }
+    if (not_modified(r, etag)) { /* a 304 carries the 200's length (see reply_304) */
+        add_cache_headers(r, resp, etag);
+        finish(r, 304, resp, 0);
+        return;
+    }
+    add_representation_headers(r, resp, e->content_type, gz, etag);
+    if (e->link_next) {
+        strbuf link = {0};
+        if (sb_putc(&link, '<') == 0 && sb_puts(&link, e->link_next) == 0 && sb_puts(&link, ">; rel=\"next\"") == 0)
+            MHD_add_response_header(resp, MHD_HTTP_HEADER_LINK, link.data);
+        sb_free(&link);
+    }
+    finish(r, 200, resp, len);
+}
+
+/* The ETag's version part: the handler's, else a hash of the body. */
+static void body_version(const request *r, const char *data, size_t len, char version[80])
+{
     if (r->etag_version[0]) {
-        snprintf(version, sizeof version, "%s", r->etag_version);
+        snprintf(version, 80, "%s", r->etag_version);
     } else {
         char h[65];
         sha256_hex(data, len, h);
-        snprintf(version, sizeof version, "h%.16s", h);
+        snprintf(version, 80, "h%.16s", h);
     }
+}
+
+/* Renders once into the cache (both encodings) and answers from there.
+ * Takes data; false (data untouched) if the entry cannot be made. */
+static bool send_through_cache(request *r, const char *content_type, char *data, size_t len)
+{
+    char version[80];
+    body_version(r, data, len, version);
+    size_t zlen = 0;
+    char *z = len >= GZIP_MIN_BYTES ? gzip_compress(data, len, &zlen) : NULL;
+    if (z && zlen >= len) {
+        free(z);
+        z = NULL;
+    }
+    cache_entry *e = cache_entry_new(r->cache_key, r->cache_key_len, r->cache_generation, data, len, z, zlen,
+                                     content_type, version, r->last_modified, (int)r->cache, r->link_next);
+    free(z);
+    if (!e) return false;
+    free(data);
+    cache_put(e);
+    reply_cached(r, e);
+    cache_release(e);
+    return true;
+}
+
+/* Sends data (malloc'd, taken) as a 200 representation. */
+static void send_representation(request *r, const char *content_type, char *data, size_t len)
+{
+    if (r->cache_key && r->cache != CACHE_NONE && send_through_cache(r, content_type, data, len)) return;
+    char version[80];
+    body_version(r, data, len, version);
     size_t zlen = 0;
     char *z = len >= GZIP_MIN_BYTES && accepts_gzip(r->h_accept_encoding) ? gzip_compress(data, len, &zlen) : NULL;
     char etag[128];

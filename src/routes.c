@@ -5,10 +5,13 @@
  * row in openapi.yaml.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
 #include "auth.h"
+#include "cache.h"
+#include "store.h"
 #include "http.h"
 #include "negotiate.h"
 #include "writer.h"
@@ -50,6 +53,7 @@ typedef struct route {
     /* Writes (api_write.c); NULL where the method is not allowed. */
     handler_fn post, put, del;
     const char *post_description, *put_description, *delete_description;
+    bool uncached; /* answers that must reflect this moment (health, metrics) */
 } route;
 
 /* Rows leave the write handlers out where there are none (NULL). */
@@ -57,8 +61,8 @@ typedef struct route {
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 static const route ROUTES[] = {
     {"/v1", api_index, {"pretty", NULL}, F(FMT_JSON), NULL, "This list of endpoints"},
-    {"/healthz", api_health, {NULL}, F(FMT_JSON), NULL, "Health check (reads the database)"},
-    {"/metrics", api_metrics, {NULL}, F(FMT_TEXT), NULL, "Prometheus metrics"},
+    {"/healthz", api_health, {NULL}, F(FMT_JSON), NULL, "Health check (reads the database)", .uncached = true},
+    {"/metrics", api_metrics, {NULL}, F(FMT_TEXT), NULL, "Prometheus metrics", .uncached = true},
     {"/openapi.yaml", api_openapi, {NULL}, F(FMT_YAML), NULL, "OpenAPI 3.1 description of this API"},
     {"/v1/articles", api_articles_list, {LIST_PARAMS, "q", "category", "year", "venue", "sort", NULL}, LIST_FORMATS,
      ARTICLE_SUMMARY_FIELDS, "Article summaries", .post = api_article_create,
@@ -305,6 +309,39 @@ static bool authorised(request *r)
     return false;
 }
 
+/* Answers from the response cache when it holds this representation at
+ * the current data generation; otherwise leaves the key in r, so that the
+ * reply layer stores what the handler renders. The key is the request
+ * target as sent (path, query) and the format Accept chose; everything
+ * else a response depends on (encoding, CORS, 304) is decided per request
+ * from the entry. */
+static bool serve_from_cache(request *r)
+{
+    /* Exports may stream (never cached); small ones are not worth a lookup. */
+    if (!cache_enabled() || !r->raw_uri || r->route->uncached || r->format == FMT_NDJSON || r->format == FMT_CSV)
+        return false;
+    int64_t generation = store_generation(r->db);
+    if (generation < 0) return false;
+    size_t n = strlen(r->raw_uri);
+    char *key = malloc(n + 3);
+    if (!key) return false;
+    memcpy(key, r->raw_uri, n);
+    key[n] = '\x1f';
+    key[n + 1] = (char)('0' + r->format);
+    key[n + 2] = '\0';
+    cache_entry *e = cache_get(key, n + 2, generation);
+    if (e) {
+        free(key);
+        reply_cached(r, e);
+        cache_release(e);
+        return true;
+    }
+    r->cache_key = key;
+    r->cache_key_len = n + 2;
+    r->cache_generation = generation;
+    return false;
+}
+
 size_t route_count(void) { return NROUTES; }
 
 const char *route_template(size_t index) { return index < NROUTES ? ROUTES[index].pattern : "(none)"; }
@@ -357,6 +394,7 @@ void route_request(request *r)
         return;
     } else {
         if (!check_query(r, rt) || !negotiate_format(r, rt) || !read_fields(r, rt) || !read_pretty(r)) return;
+        if (serve_from_cache(r)) return;
         h(r);
     }
     if (!r->replied) reply_internal(r, "handler gave no reply");

@@ -27,6 +27,7 @@
 
 #include "api.h"
 #include "auth.h"
+#include "cache.h"
 #include "http.h"
 #include "metrics.h"
 #include "negotiate.h"
@@ -40,6 +41,7 @@ typedef struct {
     request r;         /* first member: request_retain casts back */
     int refs;          /* libmicrohttpd's + one per live stream; same thread */
     char *path;        /* our copy */
+    char *raw_uri;     /* the request target as sent, for the response cache */
     uint64_t body_bytes;
     strbuf body;       /* kept only for an authorised write (keep_body) */
     bool keep_body;
@@ -70,6 +72,7 @@ void server_config_defaults(server_config *c)
     c->timeout_s = 30;
     c->max_body_bytes = 4u << 20;
     c->token_file = NULL;
+    c->cache_mb = 16;
     c->cors_origins = "*";
     c->max_age_list = 10;
     c->max_age_item = 300;
@@ -84,6 +87,8 @@ void request_release(request *r)
     request_state *st = (request_state *)(void *)r;
     if (--st->refs > 0) return;
     free(r->link_next);
+    free(r->cache_key);
+    free(st->raw_uri);
     if (r->held) MHD_destroy_response(r->held); /* the client left before it was sent */
     sb_free(&st->body);
     free(st->path);
@@ -167,6 +172,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     request_state *st = calloc(1, sizeof *st);
     if (!st) return NULL;
     st->refs = 1;
+    st->raw_uri = strdup(uri); /* NULL (no memory) only turns the cache off for it */
     size_t path_len = strcspn(uri, "?");
     for (size_t i = 0; i + 2 < path_len && !st->path_has_nul; i++)
         st->path_has_nul = uri[i] == '%' && uri[i + 1] == '0' && uri[i + 2] == '0';
@@ -188,6 +194,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         st->r.cfg = config;
         st->r.method = method;
         st->r.path = st->path;
+        st->r.raw_uri = st->raw_uri;
         set_request_id(&st->r);
         atomic_fetch_add(&in_flight, 1);
         *req_cls = st;
@@ -364,6 +371,7 @@ int server_run(const server_config *c)
         return 1;
     }
     store_close(db);
+    cache_configure((size_t)c->cache_mb << 20);
     if (c->token_file) {
         char aerr[512];
         if (auth_load(c->token_file, aerr, sizeof aerr) < 0) {
@@ -462,6 +470,7 @@ MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
         nanosleep(&tick, NULL);
     }
     MHD_stop_daemon(d);
+    cache_clear();
     auth_unload();
     fprintf(stderr, "essayd: stopped\n");
     return 0;

@@ -2381,12 +2381,28 @@ test('/metrics: counts grow with requests, by route template (never a raw path),
 
 test('/metrics: the list-total cache counts hits and misses', async () => {
   const before = (await readMetrics()).samples;
-  const p = `/v1/endnotes?publisher=${q('Example Press')}&limit=1&n=2`;
-  for (let i = 0; i < 3; i++) await get(p);
+  // Pages of other sizes: the same filter (and total), but other responses,
+  // which the response cache cannot answer.
+  for (let i = 1; i <= 3; i++) await get(`/v1/endnotes?publisher=${q('Example Press')}&limit=${i}&n=2`);
   const { samples } = await readMetrics();
   const d = (n) => metricValue(samples, n) - metricValue(before, n);
   assert.ok(d('essayd_list_total_cache_misses_total') >= 1, 'a new filter misses');
   assert.ok(d('essayd_list_total_cache_hits_total') >= 2, 'repeating it hits');
+});
+
+test('/metrics: the response cache answers a repeated request (writes: see write.mjs; imports: cli/run.sh)', async () => {
+  need('seed');
+  const p = `/v1/articles/${S.seed.id}?fields=title,version`;
+  const before = (await readMetrics()).samples;
+  const first = await get(p);
+  const again = await get(p);
+  const mid = (await readMetrics()).samples;
+  const d = (a, b, n) => metricValue(b, n) - metricValue(a, n);
+  assert.equal(d(before, mid, 'essayd_cache_misses_total'), 1, 'the first request renders');
+  assert.equal(d(before, mid, 'essayd_cache_hits_total'), 1, 'the second is served from the cache');
+  assert.equal(again.text, first.text, 'the same body');
+  assert.equal(again.headers.etag, first.headers.etag, 'the same ETag');
+  assert.ok(metricValue(mid, 'essayd_cache_entries') >= 1, 'essayd_cache_entries');
 });
 
 // ---- the access log

@@ -274,7 +274,10 @@ export function registerWriteTests(h) {
     assert.equal(r.json.paragraphs.length, 3);
     assert.equal(versionOf(r.headers.etag), `${W.text.id}.${W.text.version + 1}`);
     const after = await send('GET', p);
-    assert.equal(after.json.paragraphs.length, 3, 'GET sees the new version');
+    // The GET above was rendered into the response cache; the write must
+    // have made it unreachable.
+    assert.equal(after.json.paragraphs.length, 3, 'GET sees the new version (not a cached copy)');
+    assert.notEqual(after.headers.etag, g.headers.etag, 'a new ETag after the write');
     assert.equal(after.headers['cache-control'], 'no-cache', 'a writable server makes readers revalidate');
     // The old ETag is now stale: 412, and nothing changes.
     const before = fingerprint();

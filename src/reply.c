@@ -222,18 +222,36 @@ static void reply_304(request *r, const char *etag, char *data, size_t len)
 
 static void release_entry(void *cls) { cache_release(cls); }
 
+/* An entry with the gzip body added (gzip is made on first demand, not
+ * for every miss: most clients of a random article never ask for it
+ * again). Returns e itself (with a new reference) when gzip does not pay. */
+static cache_entry *with_gzip(cache_entry *e)
+{
+    size_t zlen = 0;
+    char *z = gzip_compress(e->body, e->len, &zlen);
+    cache_entry *ne = NULL;
+    if (z && zlen < e->len)
+        ne = cache_entry_new(e->key, e->keylen, e->generation, e->body, e->len, z, zlen, e->content_type, e->version,
+                             e->last_modified, e->cache_class, e->link_next);
+    free(z);
+    if (!ne) return cache_get_ref(e);
+    cache_put(ne);
+    return ne;
+}
+
 void reply_cached(request *r, cache_entry *e)
 {
-    bool gz = e->gz && accepts_gzip(r->h_accept_encoding);
-    const char *data = gz ? e->gz : e->body;
-    size_t len = gz ? e->gzlen : e->len;
-    char etag[128];
-    make_etag(r, e->version, gz, etag);
-    r->cache = (cache_class)e->cache_class;
-    r->last_modified = e->last_modified;
+    bool wants_gz = e->len >= GZIP_MIN_BYTES && accepts_gzip(r->h_accept_encoding);
     /* The response points into the entry, which stays alive (its own
      * reference) until libmicrohttpd has sent it, evicted or not. */
-    cache_entry *ref = cache_get_ref(e);
+    cache_entry *ref = wants_gz && !e->gz ? with_gzip(e) : cache_get_ref(e);
+    bool gz = wants_gz && ref->gz;
+    const char *data = gz ? ref->gz : ref->body;
+    size_t len = gz ? ref->gzlen : ref->len;
+    char etag[128];
+    make_etag(r, ref->version, gz, etag);
+    r->cache = (cache_class)ref->cache_class;
+    r->last_modified = ref->last_modified;
     struct MHD_Response *resp =
         MHD_create_response_from_buffer_with_free_callback_cls(len, (void *)(uintptr_t)data, release_entry, ref);
     if (!resp) {
@@ -246,10 +264,10 @@ void reply_cached(request *r, cache_entry *e)
         finish(r, 304, resp, 0);
         return;
     }
-    add_representation_headers(r, resp, e->content_type, gz, etag);
-    if (e->link_next) {
+    add_representation_headers(r, resp, ref->content_type, gz, etag);
+    if (ref->link_next) {
         strbuf link = {0};
-        if (sb_putc(&link, '<') == 0 && sb_puts(&link, e->link_next) == 0 && sb_puts(&link, ">; rel=\"next\"") == 0)
+        if (sb_putc(&link, '<') == 0 && sb_puts(&link, ref->link_next) == 0 && sb_puts(&link, ">; rel=\"next\"") == 0)
             MHD_add_response_header(resp, MHD_HTTP_HEADER_LINK, link.data);
         sb_free(&link);
     }
@@ -268,21 +286,15 @@ static void body_version(const request *r, const char *data, size_t len, char ve
     }
 }
 
-/* Renders once into the cache (both encodings) and answers from there.
- * Takes data; false (data untouched) if the entry cannot be made. */
+/* Renders once into the cache and answers from there (reply_cached adds
+ * the gzip body when a client first asks for it). Takes data; false
+ * (data untouched) if the entry cannot be made. */
 static bool send_through_cache(request *r, const char *content_type, char *data, size_t len)
 {
     char version[80];
     body_version(r, data, len, version);
-    size_t zlen = 0;
-    char *z = len >= GZIP_MIN_BYTES ? gzip_compress(data, len, &zlen) : NULL;
-    if (z && zlen >= len) {
-        free(z);
-        z = NULL;
-    }
-    cache_entry *e = cache_entry_new(r->cache_key, r->cache_key_len, r->cache_generation, data, len, z, zlen,
+    cache_entry *e = cache_entry_new(r->cache_key, r->cache_key_len, r->cache_generation, data, len, NULL, 0,
                                      content_type, version, r->last_modified, (int)r->cache, r->link_next);
-    free(z);
     if (!e) return false;
     free(data);
     cache_put(e);

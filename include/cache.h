@@ -55,6 +55,10 @@ cache_entry *cache_entry_new(const char *key, size_t keylen, int64_t generation,
                              const char *gz, size_t gzlen, const char *content_type, const char *version,
                              time_t last_modified, int cache_class, const char *link_next);
 
+/* Whether a representation that just missed should be stored: true on
+ * its second miss within a while (see cache.c), false on its first. */
+bool cache_admit(const char *key, size_t keylen);
+
 /* Adds e (the cache takes a reference of its own), replacing an entry of
  * the same key, and evicts the least recently used beyond the budget. */
 void cache_put(cache_entry *e);

@@ -22,6 +22,15 @@ typedef struct {
 } shard;
 
 static shard shards[SHARDS];
+
+/* Admission: a representation is cached on its second miss within a
+ * while, not its first (the hashes of recent misses, direct-mapped). Under
+ * a working set larger than the budget (random articles out of 10,000)
+ * caching every miss only churns memory: each new entry evicts one that
+ * is rarely asked for again, and the copies cost more than the hits
+ * save. Racy by design: a lost update only delays an admission. */
+#define DOORKEEPER 16384
+static _Atomic uint64_t doorkeeper[DOORKEEPER];
 static size_t shard_budget; /* 0: the cache is off */
 static atomic_ullong hits, misses;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -172,6 +181,15 @@ cache_entry *cache_entry_new(const char *key, size_t keylen, int64_t generation,
     e->bytes = sizeof *e + keylen + len + e->gzlen + (link_next ? strlen(link_next) : 0);
     e->refs = 1;
     return e;
+}
+
+bool cache_admit(const char *key, size_t keylen)
+{
+    uint64_t h = hash_key(key, keylen) | 1; /* never 0, the empty slot */
+    _Atomic uint64_t *slot = &doorkeeper[(h >> 17) % DOORKEEPER];
+    if (atomic_load_explicit(slot, memory_order_relaxed) == h) return true;
+    atomic_store_explicit(slot, h, memory_order_relaxed);
+    return false;
 }
 
 void cache_put(cache_entry *e)

@@ -306,7 +306,9 @@ static bool send_through_cache(request *r, const char *content_type, char *data,
 /* Sends data (malloc'd, taken) as a 200 representation. */
 static void send_representation(request *r, const char *content_type, char *data, size_t len)
 {
-    if (r->cache_key && r->cache != CACHE_NONE && send_through_cache(r, content_type, data, len)) return;
+    if (r->cache_key && r->cache != CACHE_NONE && cache_admit(r->cache_key, r->cache_key_len) &&
+        send_through_cache(r, content_type, data, len))
+        return;
     char version[80];
     body_version(r, data, len, version);
     size_t zlen = 0;

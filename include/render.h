@@ -18,9 +18,14 @@
     "a.word_count, a.paragraph_count, a.claim_count, a.endnote_count, a.source_sha256, "           \
     "a.parser_version, a.version, a.updated_at"
 
-#define CLAIM_COLUMNS                                                                               \
+/* The claim's own columns; CLAIM_COLUMNS adds its endnote numbers and ids
+ * as JSON arrays (columns 14 and 15). */
+#define CLAIM_BASE_COLUMNS                                                                          \
     "c.id, c.key, c.article_id, c.idx, c.paragraph, c.start, c.\"end\", c.start_utf16, c.end_utf16, " \
-    "c.text, c.cited, c.quote, c.statistic, c.normative, "                                          \
+    "c.text, c.cited, c.quote, c.statistic, c.normative"
+
+#define CLAIM_COLUMNS                                                                               \
+    CLAIM_BASE_COLUMNS ", "                                                                         \
     "(SELECT json_group_array(n) FROM (SELECT n FROM claim_endnotes WHERE claim_id = c.id ORDER BY pos)), " \
     "(SELECT json_group_array(endnote_id) FROM (SELECT endnote_id FROM claim_endnotes "              \
     "WHERE claim_id = c.id ORDER BY pos))"

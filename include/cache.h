@@ -37,6 +37,7 @@ typedef struct cache_entry {
     uint64_t hash;
     size_t bytes;
     int refs;          /* guarded by its shard's lock */
+    _Atomic bool gzip_useless; /* gzip was tried and did not shrink the body */
     unsigned shard;
 } cache_entry;
 

@@ -37,6 +37,10 @@ source_reader *source_reader_start(char *const *paths, size_t n);
  * parsed_essay_clear), or 0 at the end. */
 int source_reader_next(source_reader *sr, parsed_essay *out);
 
+/* The same, waiting at most wait_ns nanoseconds (< 0: as long as it
+ * takes): -1 when that time passed with nothing to hand out. */
+int source_reader_next_until(source_reader *sr, parsed_essay *out, long wait_ns);
+
 /* Stops the thread (at once if items are left) and frees the reader. */
 void source_reader_free(source_reader *sr);
 

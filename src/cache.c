@@ -48,6 +48,10 @@ void cache_configure(size_t max_bytes)
 
 bool cache_enabled(void) { return shard_budget > 0; }
 
+/* The shard takes the hash's low bits; the bucket takes high ones, or
+ * every key of a shard would fall into 1/SHARDS of its buckets. */
+static size_t bucket_of(uint64_t h) { return (size_t)((h >> 32) % BUCKETS); }
+
 /* FNV-1a. */
 static uint64_t hash_key(const char *s, size_t n)
 {
@@ -110,7 +114,7 @@ static void lru_push_front(shard *s, cache_entry *e)
 /* Takes e out of the table (and drops the table's reference). */
 static void remove_locked(shard *s, cache_entry *e)
 {
-    cache_entry **p = &s->buckets[e->hash % BUCKETS];
+    cache_entry **p = &s->buckets[bucket_of(e->hash)];
     while (*p && *p != e) p = &(*p)->bucket_next;
     if (*p) *p = e->bucket_next;
     lru_unlink(s, e);
@@ -121,7 +125,7 @@ static void remove_locked(shard *s, cache_entry *e)
 
 static cache_entry *find_locked(shard *s, uint64_t h, const char *key, size_t keylen)
 {
-    for (cache_entry *e = s->buckets[h % BUCKETS]; e; e = e->bucket_next)
+    for (cache_entry *e = s->buckets[bucket_of(h)]; e; e = e->bucket_next)
         if (e->hash == h && e->keylen == keylen && memcmp(e->key, key, keylen) == 0) return e;
     return NULL;
 }
@@ -194,14 +198,16 @@ bool cache_admit(const char *key, size_t keylen)
 
 void cache_put(cache_entry *e)
 {
-    if (!shard_budget || e->bytes > shard_budget / 4) return; /* one entry must not flush a shard */
+    /* One entry must not flush a shard. Judged on the identity body, so
+     * that the copy with gzip added (reply.c) can replace it. */
+    if (!shard_budget || e->len + e->keylen > shard_budget / 4) return;
     shard *s = &shards[e->shard];
     pthread_mutex_lock(&s->lock);
     cache_entry *old = find_locked(s, e->hash, e->key, e->keylen);
     if (old) remove_locked(s, old);
     e->refs++;
-    e->bucket_next = s->buckets[e->hash % BUCKETS];
-    s->buckets[e->hash % BUCKETS] = e;
+    e->bucket_next = s->buckets[bucket_of(e->hash)];
+    s->buckets[bucket_of(e->hash)] = e;
     lru_push_front(s, e);
     s->bytes += e->bytes;
     s->entries++;

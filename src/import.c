@@ -291,6 +291,16 @@ static void batch_end(run *r)
     nanosleep(&gap, NULL);
 }
 
+/* Nanoseconds until the open batch is due to commit; -1 when none is open. */
+static long batch_time_left(const run *r)
+{
+    if (!r->db || sqlite3_get_autocommit(r->db)) return -1;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long ns = (now.tv_sec - r->batch_started.tv_sec) * 1000000000L + (now.tv_nsec - r->batch_started.tv_nsec);
+    return ns >= BATCH_NSEC ? 0 : BATCH_NSEC - ns;
+}
+
 /* The batch for the next essay: open, or committed and reopened when
  * full or old. Returns -1 if no transaction can be opened. */
 static int batch_ready(run *r)
@@ -388,7 +398,17 @@ int import_run(const import_options *opts, char *const *args, int nargs, import_
     source_reader *reader = source_reader_start(sources.v, sources.n);
     if (!reader) fprintf(stderr, "essayd: cannot start the reader thread\n");
     parsed_essay item;
-    while (reader && source_reader_next(reader, &item)) {
+    for (;;) {
+        /* The open batch holds the database's write lock: while the reader
+         * has nothing (a slow pipe on stdin, a large file being read), it
+         * is committed when its time is up instead of held for as long as
+         * the reader takes. */
+        int got = reader ? source_reader_next_until(reader, &item, batch_time_left(&r)) : 0;
+        if (got < 0) {
+            batch_end(&r);
+            got = source_reader_next(reader, &item);
+        }
+        if (got == 0) break;
         if (item.source_done) {
             r.sources_done++;
             bar_draw(&r, false);

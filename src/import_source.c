@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "essay_draft.h"
@@ -86,6 +87,10 @@ static bool emit_error(source_reader *sr, const char *name, const char *fmt, ...
 static bool emit_essay(source_reader *sr, const char *name, essay *e, const char *sha)
 {
     parsed_essay item = {.name = strdup(name), .e = e};
+    if (!item.name) { /* the consumer needs the name: report the essay as failed instead */
+        essay_free(e);
+        return emit_error(sr, name, "%s: out of memory", name);
+    }
     snprintf(item.sha256, sizeof item.sha256, "%s", sha);
     return emit(sr, &item);
 }
@@ -259,10 +264,29 @@ source_reader *source_reader_start(char *const *paths, size_t n)
     return sr;
 }
 
-int source_reader_next(source_reader *sr, parsed_essay *out)
+int source_reader_next(source_reader *sr, parsed_essay *out) { return source_reader_next_until(sr, out, -1); }
+
+int source_reader_next_until(source_reader *sr, parsed_essay *out, long wait_ns)
 {
+    struct timespec until;
+    if (wait_ns >= 0) {
+        clock_gettime(CLOCK_REALTIME, &until); /* the condition variable's clock */
+        until.tv_sec += wait_ns / 1000000000L;
+        until.tv_nsec += wait_ns % 1000000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+    }
     pthread_mutex_lock(&sr->lock);
-    while (sr->count == 0 && !sr->done) pthread_cond_wait(&sr->changed, &sr->lock);
+    while (sr->count == 0 && !sr->done) {
+        if (wait_ns < 0) {
+            pthread_cond_wait(&sr->changed, &sr->lock);
+        } else if (pthread_cond_timedwait(&sr->changed, &sr->lock, &until) == ETIMEDOUT) {
+            pthread_mutex_unlock(&sr->lock);
+            return -1;
+        }
+    }
     int got = sr->count > 0;
     if (got) {
         *out = sr->queue[sr->head];

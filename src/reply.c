@@ -8,6 +8,7 @@
  * finish() adds what every response carries: X-Request-Id, CORS, nosniff.
  */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,7 +235,10 @@ static cache_entry *with_gzip(cache_entry *e)
         ne = cache_entry_new(e->key, e->keylen, e->generation, e->body, e->len, z, zlen, e->content_type, e->version,
                              e->last_modified, e->cache_class, e->link_next);
     free(z);
-    if (!ne) return cache_get_ref(e);
+    if (!ne) {
+        if (!z || zlen >= e->len) atomic_store(&e->gzip_useless, true);
+        return cache_get_ref(e);
+    }
     cache_put(ne);
     return ne;
 }
@@ -244,7 +248,7 @@ void reply_cached(request *r, cache_entry *e)
     bool wants_gz = e->len >= GZIP_MIN_BYTES && accepts_gzip(r->h_accept_encoding);
     /* The response points into the entry, which stays alive (its own
      * reference) until libmicrohttpd has sent it, evicted or not. */
-    cache_entry *ref = wants_gz && !e->gz ? with_gzip(e) : cache_get_ref(e);
+    cache_entry *ref = wants_gz && !e->gz && !atomic_load(&e->gzip_useless) ? with_gzip(e) : cache_get_ref(e);
     bool gz = wants_gz && ref->gz;
     const char *data = gz ? ref->gz : ref->body;
     size_t len = gz ? ref->gzlen : ref->len;

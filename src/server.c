@@ -399,11 +399,6 @@ int server_run(const server_config *c)
             fprintf(stderr, "essayd: %s\n", aerr);
             return 1;
         }
-        if (writer_start() < 0) {
-            fprintf(stderr, "essayd: cannot start the writer thread\n");
-            auth_unload();
-            return 1;
-        }
     }
 
     struct sockaddr_storage ss;
@@ -422,10 +417,12 @@ int server_run(const server_config *c)
         flags |= MHD_USE_IPv6;
     } else {
         fprintf(stderr, "essayd: --host %s is not an IPv4 or IPv6 address\n", c->host);
+        auth_unload();
         return 1;
     }
     if (pthread_key_create(&db_key, close_thread_db) != 0) {
         fprintf(stderr, "essayd: pthread_key_create failed\n");
+        auth_unload();
         return 1;
     }
 
@@ -434,6 +431,11 @@ int server_run(const server_config *c)
      * second essayd share the port silently. Limits are set on purpose (issue 2): libmicrohttpd 0.9.75 with epoll
      * can leave sockets stuck once its connection table fills if idle
      * connections are never timed out. */
+    if (auth_enabled() && writer_start() < 0) {
+        fprintf(stderr, "essayd: cannot start the writer thread\n");
+        auth_unload();
+        return 1;
+    }
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, (uint16_t)c->port, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
@@ -446,6 +448,8 @@ MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
         MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "essayd: cannot listen on %s port %u: %s\n", c->host, c->port, strerror(errno));
+        writer_stop();
+        auth_unload();
         return 1;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);

@@ -235,6 +235,17 @@ out=$("$BIN" import --db "$T/never.db" --dry-run "$SEED"); rc=$?
 check "--dry-run on a missing database exits 0" test $rc -eq 0
 check "...and creates no file" test ! -e "$T/never.db"
 
+# A batch is committed when its time is up even while the reader waits (here on a slow pipe):
+# the write lock is not held, and the first essay is reported, before stdin delivers.
+( (sleep 2; printf 'Piped Essay\n\nIt arrives late on stdin.\n') |
+  "$BIN" import --db "$T/slow.db" tests/fixtures/federalist/federalist-01.txt - >"$T/slow.out" 2>&1 & )
+sleep 1
+check "a slow stdin does not hold the first essay's batch open (committed within 1 s)" \
+    test "$(sqlite3 "$T/slow.db" 'SELECT count(*) FROM articles' 2>/dev/null)" = 1
+check "...and it is reported at once" test "$(grep -c '^imported ' "$T/slow.out")" = 1
+sleep 2
+check "...and the late essay follows" test "$(grep -c '^imported ' "$T/slow.out")" = 2
+
 # A database error in the middle of a batch fails that essay alone.
 sqlite3 "$T/boom.db" 'SELECT 1' >/dev/null; "$BIN" import --db "$T/boom.db" "$SEED" >/dev/null
 sqlite3 "$T/boom.db" "CREATE TRIGGER boom BEFORE INSERT ON articles WHEN NEW.title = 'Boom' BEGIN SELECT RAISE(ABORT, 'boom'); END;"

@@ -52,6 +52,14 @@ void utf8_trim(const char *s, size_t len, size_t *b, size_t *e);
  * failure. An input with no letters or digits gives "essay". */
 char *slugify(const char *s, size_t len);
 
+/* Longest slug, in bytes. */
+#define SLUG_MAX_BYTES 200
+
+/* Is s[0..n) a slug as slugify makes them (and a Slug: line or a PUT may
+ * name): a-z, 0-9 and single hyphens inside, at most SLUG_MAX_BYTES, not
+ * all digits? */
+bool slug_valid(const char *s, size_t n);
+
 /* Lower-case hex SHA-256 of buf into out (65 bytes, NUL-terminated). */
 void sha256_hex(const void *buf, size_t len, char out[65]);
 

@@ -306,20 +306,11 @@ void api_article_create(request *r)
     end_put(r, db, rc, msg, &res, 201);
 }
 
-/* A slug a PUT may create: what slugify would keep as it is. */
-static bool is_slug(const char *s)
-{
-    char *canon = slugify(s, strlen(s));
-    bool ok = canon && strcmp(canon, s) == 0 && strlen(s) <= 200 && strspn(s, "0123456789") != strlen(s);
-    free(canon);
-    return ok;
-}
-
 void api_article_put(request *r)
 {
     const char *ref = r->args[0];
     bool by_id = strspn(ref, "0123456789") == strlen(ref);
-    if (!by_id && !is_slug(ref)) {
+    if (!by_id && !slug_valid(ref, strlen(ref))) {
         reply_not_found(r, "no article with this slug, and it is not a valid slug to create one at "
                            "(lowercase a-z, 0-9 and single hyphens)");
         return;

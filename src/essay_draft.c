@@ -21,9 +21,8 @@
 
 #include "sentences.h"
 
-/* What the parser allows (essay_parse.c: the title check, valid_slug). */
+/* What the parser allows (essay_parse.c: the title check; text.h: slug_valid). */
 #define TITLE_MAX_CHARS 300
-#define SLUG_MAX_BYTES 200
 /* parser: looks_like_category's length limit. */
 #define CATEGORY_LINE_MAX_CHARS 80
 
@@ -108,21 +107,6 @@ static bool starts_with_header_key(const char *s)
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
         if (strncmp(s, keys[k], strlen(keys[k])) == 0) return true;
     return false;
-}
-
-/* parser: valid_slug. */
-static bool valid_slug(const char *s)
-{
-    size_t n = strlen(s);
-    bool digits_only = true;
-    if (n == 0 || n > SLUG_MAX_BYTES || s[0] == '-' || s[n - 1] == '-') return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (c == '-' && s[i + 1] == '-') return false;
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
-        if (c < '0' || c > '9') digits_only = false;
-    }
-    return !digits_only;
 }
 
 /* parser: looks_like_category, for a paragraph written on one line. */
@@ -236,7 +220,7 @@ static int check_draft(const essay_draft *d, essay_error *err)
         set_error(err, "title: begins with U+FEFF, which the essay format drops at the start of a file");
         return -1;
     }
-    if (d->slug && !valid_slug(d->slug)) {
+    if (d->slug && !slug_valid(d->slug, strlen(d->slug))) {
         set_error(err, "slug: must be lowercase a-z, 0-9 and single hyphens, not all digits, at most %d characters",
                   SLUG_MAX_BYTES);
         return -1;

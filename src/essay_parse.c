@@ -186,19 +186,6 @@ static const char *header_value(const line *l, const char *key, size_t *vlen)
     return l->s + n + b;
 }
 
-static bool valid_slug(const char *s, size_t n)
-{
-    bool digits_only = true;
-    if (n == 0 || n > 200 || s[0] == '-' || s[n - 1] == '-') return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (c == '-' && s[i + 1] == '-') return false;
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
-        if (c < '0' || c > '9') digits_only = false;
-    }
-    return !digits_only;
-}
-
 /* "This piece was originally published at VENUE on DATE." */
 static int parse_note(essay *e)
 {
@@ -545,7 +532,7 @@ essay *essay_parse(const char *buf, size_t len, essay_error *err)
             set_error(err, l->no, "%s given twice (first at line %d)", key, *seen);
             goto fail;
         }
-        if (seen == &slug_line && !valid_slug(v, vl)) {
+        if (seen == &slug_line && !slug_valid(v, vl)) {
             set_error(err, l->no, "Slug: must be lowercase a-z, 0-9 and single hyphens, not all digits");
             goto fail;
         }

@@ -328,7 +328,7 @@ static int export_one(sink *out, const essay_draft *d)
     essay_free(e);
     int rc = 0;
     if (out->format == EXPORT_TXT) {
-        /* The slug passed valid_slug, so it is a safe file name. */
+        /* The slug passed slug_valid, so it is a safe file name. */
         char name[256];
         snprintf(name, sizeof name, "%s.txt", d->slug);
         rc = write_whole_file(out->dir, name, text.data, text.len);

@@ -258,3 +258,16 @@ char *xstrndup(const char *s, size_t n)
     d[n] = '\0';
     return d;
 }
+
+bool slug_valid(const char *s, size_t n)
+{
+    bool digits_only = true;
+    if (n == 0 || n > SLUG_MAX_BYTES || s[0] == '-' || s[n - 1] == '-') return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '-' && s[i + 1] == '-') return false; /* i + 1 < n: s[n - 1] is not '-' */
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+        if (c < '0' || c > '9') digits_only = false;
+    }
+    return !digits_only;
+}

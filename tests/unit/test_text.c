@@ -346,5 +346,20 @@ int main(void)
     test_slugify();
     test_sha256();
     test_strbuf();
+    /* slug_valid: the rule slugify follows and Slug: lines and PUTs must. */
+    OK(slug_valid("abc", 3), "slug: letters");
+    OK(slug_valid("a-1", 3), "slug: single hyphen, digits");
+    OK(slug_valid("federalist-no-10", 16), "slug: several parts");
+    OK(!slug_valid("", 0), "slug: empty");
+    OK(!slug_valid("a--b", 4), "slug: double hyphen");
+    OK(!slug_valid("-a", 2), "slug: leading hyphen");
+    OK(!slug_valid("a-", 2), "slug: trailing hyphen");
+    OK(!slug_valid("123", 3), "slug: all digits");
+    OK(!slug_valid("Abc", 3), "slug: upper case");
+    OK(!slug_valid("a_b", 3), "slug: underscore");
+    char long_slug[SLUG_MAX_BYTES + 2];
+    memset(long_slug, 'a', sizeof long_slug);
+    OK(slug_valid(long_slug, SLUG_MAX_BYTES), "slug: the longest");
+    OK(!slug_valid(long_slug, SLUG_MAX_BYTES + 1), "slug: one byte too long");
     return harness_done();
 }

@@ -125,7 +125,9 @@ def targets(r):
     s = float(m["startup_ms"])
     row("start-up to the first answer < 100 ms (median of 5)", f"{s:.1f} ms", s < 100)
     i = float(m["import_rate"])
-    row("import ≥ 2,000 essays/s (median of the runs)", f"{i:,.0f} essays/s", i >= 2000)
+    fts = (f"; SQLite alone, only building the search index of the same rows: "
+           f"{float(m['import_fts_rate']):,.0f} essays/s") if m.get("import_fts_rate") else ""
+    row("import ≥ 2,000 essays/s (median of the runs)", f"{i:,.0f} essays/s{fts}", i >= 2000)
     return ["| target (issue 6) | measured | |", "| --- | --- | --- |"] + rows
 
 def generated(r):
@@ -165,6 +167,8 @@ def generated(r):
             f"import median {m['import_median_s']} s: {m['import_rate']} essays/s",
             f"reference: VACUUM INTO of the resulting database {m['import_ref_s']} s; "
             f"import / reference = {m['import_ratio']}x",
+            *([f"reference: SQLite alone building the search index of the same rows in one statement "
+               f"{m['import_fts_s']} s ({m['import_fts_rate']} essays/s)"] if m.get("import_fts_s") else []),
             f"rows: {m['import_rows']}",
             f"start-up (spawn of essayd serve to the first 200 on /healthz, polled every 2 ms; median of 5): "
             f"{m['startup_ms']} ms (listening line after {m['listening_ms']} ms)",

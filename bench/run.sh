@@ -168,15 +168,46 @@ done
 start=$(date +%s.%N)
 sqlite3 "$DB" "VACUUM INTO '$T/copy.db'"
 end=$(date +%s.%N)
-python3 - "$N" "$(elapsed "$start" "$end")" "${times[@]}" >>"$T/meta.txt" <<'PY'
+vacuum_s=$(elapsed "$start" "$end")
+# Second reference: SQLite alone building the search index of the same rows, in one statement
+# from the copy's own tables (the rows and tokenizer essayd's import writes, see
+# db/migrations/002_search.sql), with the import connection's page cache. No essayd code runs:
+# this is what FTS5 costs on this machine, a floor under any import that indexes.
+start=$(date +%s.%N)
+sqlite3 "$T/copy.db" >/dev/null <<'SQL'
+PRAGMA cache_size = -65536;
+DROP TABLE search;
+CREATE VIRTUAL TABLE search USING fts5(title, body, kind, ref UNINDEXED, article_id UNINDEXED,
+                                       tokenize = 'porter unicode61 remove_diacritics 2');
+INSERT INTO search (search, rank) VALUES ('hashsize', 67108864);
+INSERT INTO search (rowid, title, body, kind, ref, article_id)
+SELECT (article_id << 20) + row_number() OVER (PARTITION BY article_id ORDER BY k, ref),
+       title, body, kind, ref, article_id
+FROM (
+    SELECT 0 AS k, id AS article_id, title, '' AS body, 'article' AS kind, id AS ref FROM articles
+    UNION ALL
+    SELECT 0, a.id, a.title, (SELECT group_concat(text, ' ') FROM (SELECT text FROM paragraphs p
+                                WHERE p.article_id = a.id ORDER BY idx)), 'document', a.id FROM articles a
+    UNION ALL
+    SELECT 2, article_id, '', text, 'claim', id FROM claims
+    UNION ALL
+    SELECT 3, article_id, coalesce(title, ''), trim(coalesce(author, '') || ' ' || coalesce(publisher, '')),
+           'endnote', id FROM endnotes
+);
+SQL
+end=$(date +%s.%N)
+python3 - "$N" "$vacuum_s" "$(elapsed "$start" "$end")" "${times[@]}" >>"$T/meta.txt" <<'PY'
 import statistics, sys
-n, ref, runs = int(sys.argv[1]), float(sys.argv[2]), [float(x) for x in sys.argv[3:]]
+n, ref, fts = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+runs = [float(x) for x in sys.argv[4:]]
 med = statistics.median(runs)
 print(f"import_runs={', '.join(f'{t:.2f} s' for t in runs)}")
 print(f"import_median_s={med:.2f}")
 print(f"import_rate={n / med:.0f}")
 print(f"import_ref_s={ref:.2f}")
 print(f"import_ratio={med / ref:.1f}")
+print(f"import_fts_s={fts:.2f}")
+print(f"import_fts_rate={n / fts:.0f}")
 PY
 rm -f "$T/copy.db"
 meta import_rows "$(sqlite3 "$DB" "SELECT (SELECT count(*) FROM articles) || ' articles, ' || (SELECT count(*) FROM claims) || ' claims, ' || (SELECT count(*) FROM endnotes) || ' endnotes; db ' || (page_count * page_size / 1048576) || ' MiB' FROM pragma_page_count(), pragma_page_size();")"

@@ -79,7 +79,7 @@ void api_articles_list(request *r)
         filter_add_text(&f, "a.category_slug = ?", category_slug);
     }
     if (venue) filter_add_text(&f, "a.venue = ? COLLATE NOCASE", venue);
-    if (api_search_filter(r, &f, "a.id IN (SELECT article_id FROM search WHERE search MATCH ?)", "\"document\"") < 0) {
+    if (api_search_filter(r, &f, "a.id IN (SELECT article_id FROM search WHERE search MATCH ?)", SEARCH_KINDS_DOCUMENT) < 0) {
         filter_free(&f);
         free(category_slug);
         return;

@@ -43,7 +43,7 @@ static int claim_filters(request *r, filter *f, bool *expand)
     if (rc)
         filter_add_text(f, "c.id IN (SELECT ce.claim_id FROM claim_endnotes ce JOIN endnotes e "
                            "ON e.id = ce.endnote_id WHERE e.publisher = ? COLLATE NOCASE)", s);
-    if (api_search_filter(r, f, "c.id IN (SELECT ref FROM search WHERE search MATCH ?)", "\"claim\"") < 0)
+    if (api_search_filter(r, f, "c.id IN (SELECT ref FROM search WHERE search MATCH ?)", SEARCH_KINDS_CLAIM) < 0)
         return -1;
     int which;
     if ((rc = param_enum(r, "expand", expands, &which)) < 0) return -1;

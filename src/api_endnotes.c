@@ -103,7 +103,7 @@ static void serve_endnotes(request *r, const char *article_ref)
         filter_add_text(&f, "substr(e.date, 1, 4) = ?", year_text);
     }
     if (n) filter_add_int(&f, "e.n = ?", n);
-    if (api_search_filter(r, &f, "e.id IN (SELECT ref FROM search WHERE search MATCH ?)", "\"endnote\"") < 0)
+    if (api_search_filter(r, &f, "e.id IN (SELECT ref FROM search WHERE search MATCH ?)", SEARCH_KINDS_ENDNOTE) < 0)
         goto done;
     if (article_ref) {
         int64_t id = api_resolve_article(r->db, article_ref);

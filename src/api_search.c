@@ -26,7 +26,6 @@
  * kinds asked for on the (indexed) kind column. Filtering kinds inside
  * FTS5 matters: "AND kind = 'claim'" outside it reads every matching row's
  * stored columns (300 ms for a common word in 10,000 essays; 15 ms inside). */
-#define KIND_CLAUSE " AND kind : ("
 
 int api_search_filter(request *r, filter *f, const char *cond, const char *kinds)
 {
@@ -40,8 +39,8 @@ int api_search_filter(request *r, filter *f, const char *cond, const char *kinds
         return -1;
     }
     strbuf match = {0};
-    if (sb_puts(&match, "{title body} : (") < 0 || sb_puts(&match, expr) < 0 || sb_puts(&match, ")" KIND_CLAUSE) < 0 ||
-        sb_puts(&match, kinds) < 0 || sb_putc(&match, ')') < 0)
+    if (sb_puts(&match, "{title body} : (") < 0 || sb_puts(&match, expr) < 0 || sb_puts(&match, ") ") < 0 ||
+        sb_puts(&match, kinds) < 0)
         f->failed = true;
     else
         filter_add_text(f, cond, match.data);
@@ -102,7 +101,8 @@ static char *hit_snippet(sqlite3 *db, const char *match, sqlite3_int64 rowid)
     /* Without the kind clause (always last; the user's terms before it are
      * quoted), so that only the user's words are marked. */
     const char *kind = NULL;
-    for (const char *p = strstr(match, KIND_CLAUSE); p; p = strstr(p + 1, KIND_CLAUSE)) kind = p;
+    for (const char *p = strstr(match, " kind : "); p; p = strstr(p + 1, " kind : ")) kind = p;
+    if (kind && kind - match >= 4) kind -= 4; /* " AND" or " NOT" */
     char *expr = kind ? xstrndup(match, (size_t)(kind - match)) : strdup(match);
     if (!expr) return NULL;
     sqlite3_stmt *st = store_stmt(db, "SELECT snippet(search, -1, char(2), char(3), '…', 16) FROM search "
@@ -193,9 +193,8 @@ void api_search(request *r)
     if (param_limit(r, &limit) < 0 || param_enum(r, "type", types, &type) < 0 ||
         param_string(r, "article", &article) < 0 || param_string(r, "category", &category) < 0)
         return;
-    static const char *const kinds[] = {"\"article\"", "\"claim\"", "\"endnote\""};
-    int rc = api_search_filter(r, &f, "search MATCH ?",
-                               type >= 0 ? kinds[type] : "\"article\" OR \"claim\" OR \"endnote\"");
+    static const char *const kinds[] = {SEARCH_KINDS_ARTICLE, SEARCH_KINDS_CLAIM, SEARCH_KINDS_ENDNOTE};
+    int rc = api_search_filter(r, &f, "search MATCH ?", type >= 0 ? kinds[type] : SEARCH_KINDS_HITS);
     if (rc < 0) goto done;
     if (rc == 0) {
         reply_bad_param(r, "q", "is required: the words to search for");
@@ -295,9 +294,9 @@ void api_facets(request *r)
     filter_copy(&fa, &art);
     filter_copy(&fe, &art);
     filter_copy(&fc, &art);
-    if (api_search_filter(r, &fa, "a.id IN (SELECT article_id FROM search WHERE search MATCH ?)", "\"document\"") < 0 ||
-        api_search_filter(r, &fe, "e.id IN (SELECT ref FROM search WHERE search MATCH ?)", "\"endnote\"") < 0 ||
-        api_search_filter(r, &fc, "c.id IN (SELECT ref FROM search WHERE search MATCH ?)", "\"claim\"") < 0)
+    if (api_search_filter(r, &fa, "a.id IN (SELECT article_id FROM search WHERE search MATCH ?)", SEARCH_KINDS_DOCUMENT) < 0 ||
+        api_search_filter(r, &fe, "e.id IN (SELECT ref FROM search WHERE search MATCH ?)", SEARCH_KINDS_ENDNOTE) < 0 ||
+        api_search_filter(r, &fc, "c.id IN (SELECT ref FROM search WHERE search MATCH ?)", SEARCH_KINDS_CLAIM) < 0)
         goto done;
     if (list_begin_read(r->db, &generation) < 0) {
         reply_internal(r, sqlite3_errmsg(r->db));

@@ -13,7 +13,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -Iinclude -Ibuild/gen \
               $(PKG_CFLAGS) $(CFLAGS)
-LDLIBS := $(PKG_LIBS) -lpthread
+LDLIBS := $(PKG_LIBS) -lpthread -lm
 
 # SANITIZE=address,undefined builds into build-san/ so both trees coexist.
 ifdef SANITIZE

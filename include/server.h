@@ -12,7 +12,11 @@ typedef struct {
     unsigned port;           /* 0: an ephemeral port */
     unsigned threads;        /* worker threads, each with its own SQLite connection */
     unsigned max_connections;
+    unsigned max_connections_per_ip; /* 0: no per-address limit */
     unsigned timeout_s;      /* idle connection timeout */
+    unsigned query_timeout_ms; /* a read's SQL time limit (store_deadline_set); 0: none */
+    unsigned rate_limit;     /* requests per second per client (ratelimit.h); 0: off */
+    unsigned rate_burst;     /* bucket size; 0: twice rate_limit */
     unsigned max_body_bytes; /* request bodies beyond this get 413 */
     const char *token_file;  /* the write token's file; NULL: writes off */
     unsigned cache_mb;       /* response cache budget (cache.h); 0: off */
@@ -23,7 +27,8 @@ typedef struct {
     int quiet;                /* no access log */
 } server_config;
 
-/* Defaults: 127.0.0.1:8080, 2 threads, 512 connections, 30 s timeout,
+/* Defaults: 127.0.0.1:8080, 2 threads, 1024 connections (256 per client
+ * address), 30 s idle timeout, 3 s for a read's queries, no rate limit,
  * CORS "*", max-age 10 s for lists and 300 s for single resources, 5 s to
  * drain on shutdown, access log on, 4 MiB bodies, writes off, a 16 MiB
  * response cache. */

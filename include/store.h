@@ -112,6 +112,16 @@ sqlite3_stmt *store_stmt(sqlite3 *db, const char *sql);
  * connection can then be closed). */
 void store_release_thread_cache(void);
 
+/* A time limit for the statements this thread steps on read-only
+ * connections (readers get a progress handler in store_open): once ms
+ * milliseconds have passed since store_deadline_set, the statement
+ * stepping stops with SQLITE_INTERRUPT. store_deadline_set(0) lifts the
+ * limit. store_deadline_hit says whether it interrupted a statement since
+ * the last store_deadline_set, so that the request's error can be told
+ * apart from a database failure. */
+void store_deadline_set(unsigned ms);
+bool store_deadline_hit(void);
+
 /* Copies of column text, or NULL for SQL NULL. */
 const char *store_text(sqlite3_stmt *st, int col);
 

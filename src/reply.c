@@ -21,6 +21,7 @@
 #include "http.h"
 #include "negotiate.h"
 #include "server.h"
+#include "store.h"
 #include "text.h"
 
 /* Bodies smaller than this go out uncompressed: gzip's header and the
@@ -75,6 +76,9 @@ static void finish(request *r, unsigned status, struct MHD_Response *resp, uint6
     }
     MHD_add_response_header(resp, "X-Request-Id", r->request_id);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    /* JSON is data, never a document: nothing in it may load, run or be
+     * framed, should a browser ever render one. */
+    MHD_add_response_header(resp, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
     if (r->allow) MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
     for (size_t k = 0; k < r->nextra; k++) MHD_add_response_header(resp, r->extra_name[k], r->extra_value[k]);
     add_cors(r, resp);
@@ -639,6 +643,13 @@ void reply_not_found(request *r, const char *what) { reply_problem(r, 404, "not-
 
 void reply_internal(request *r, const char *what)
 {
+    if (store_deadline_hit()) { /* the query ran out of time, the database is fine */
+        reply_add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+        reply_problem(r, 503, "query-timeout", "Service Unavailable",
+                      "the request needed more than %u ms of database work; narrow it or retry",
+                      r->cfg->query_timeout_ms);
+        return;
+    }
     fprintf(stderr, "essayd: internal error on %s %s: %s\n", r->method, r->path, what);
     reply_problem(r, 500, "internal-error", "Internal Server Error", "the server could not complete the request");
 }

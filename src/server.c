@@ -31,6 +31,7 @@
 #include "http.h"
 #include "metrics.h"
 #include "negotiate.h"
+#include "ratelimit.h"
 #include "store.h"
 #include "text.h"
 #include "writer.h"
@@ -74,8 +75,12 @@ void server_config_defaults(server_config *c)
     c->host = "127.0.0.1";
     c->port = 8080;
     c->threads = 2;
-    c->max_connections = 512;
+    c->max_connections = 1024;
+    c->max_connections_per_ip = 256;
     c->timeout_s = 30;
+    c->query_timeout_ms = 3000;
+    c->rate_limit = 0;
+    c->rate_burst = 0;
     c->max_body_bytes = 4u << 20;
     c->token_file = NULL;
     c->cache_mb = 16;
@@ -200,6 +205,54 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     return st;
 }
 
+typedef struct {
+    unsigned content_lengths, transfer_encodings;
+    const char *transfer_encoding;
+} framing;
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    framing *f = cls;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) f->content_lengths++;
+    if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+        f->transfer_encodings++;
+        f->transfer_encoding = value ? value : "";
+    }
+    return MHD_YES;
+}
+
+/* Where a request's body ends must be beyond doubt (RFC 9112 6.3), or a
+ * proxy in front and this server may split the bytes differently and one
+ * request be smuggled inside another. libmicrohttpd 0.9.75 takes the first
+ * of two Content-Length headers and serves the rest as a new request, and
+ * waits for the idle timeout on a transfer coding it does not know. So:
+ * one Content-Length at most, never with Transfer-Encoding, and no
+ * transfer coding but chunked. Returns the status to answer (0: fine),
+ * with the reason in *detail. */
+static unsigned framing_error(struct MHD_Connection *conn, const char **detail)
+{
+    framing f = {0};
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, &f);
+    if (f.content_lengths > 1) {
+        *detail = "the request has more than one Content-Length header";
+        return 400;
+    }
+    if (f.transfer_encodings > 1) {
+        *detail = "the request has more than one Transfer-Encoding header";
+        return 400;
+    }
+    if (f.transfer_encodings && f.content_lengths) {
+        *detail = "the request has both Content-Length and Transfer-Encoding";
+        return 400;
+    }
+    if (f.transfer_encodings && strcasecmp(f.transfer_encoding, "chunked") != 0) {
+        *detail = "the only transfer coding this server reads is chunked";
+        return 501;
+    }
+    return 0;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_data_size,
                                   void **req_cls)
@@ -219,6 +272,31 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         set_request_id(&st->r);
         atomic_fetch_add(&in_flight, 1);
         *req_cls = st;
+        const char *why = NULL;
+        unsigned bad = framing_error(conn, &why);
+        if (bad) { /* the body's end is unknown: nothing after it can be read */
+            read_headers(&st->r);
+            reply_add_header(&st->r, MHD_HTTP_HEADER_CONNECTION, "close");
+            if (bad == 501)
+                reply_problem(&st->r, 501, "not-implemented", "Not Implemented", "%s", why);
+            else
+                reply_problem(&st->r, 400, "bad-request", "Bad Request", "%s", why);
+            return st->r.result;
+        }
+        if (ratelimit_enabled() && strcmp(url, "/healthz") != 0) {
+            const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+            unsigned wait = ratelimit_take(ci ? ci->client_addr : NULL);
+            if (wait) {
+                char retry[16];
+                snprintf(retry, sizeof retry, "%u", wait);
+                read_headers(&st->r);
+                reply_add_header(&st->r, MHD_HTTP_HEADER_RETRY_AFTER, retry);
+                reply_problem(&st->r, 429, "rate-limited", "Too Many Requests",
+                              "more than %u requests per second from this address; retry after %u s",
+                              config->rate_limit, wait);
+                return st->r.result;
+            }
+        }
         /* A declared body over the limit is refused before any of it is
          * read when the client waits for our go-ahead (Expect:
          * 100-continue) or the body is far over; libmicrohttpd then closes
@@ -293,7 +371,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         reply_problem(r, 503, "unavailable", "Service Unavailable", "the database cannot be opened");
         return r->result;
     }
+    store_deadline_set(config->query_timeout_ms);
     route_request(r);
+    store_deadline_set(0);
     /* A write handed to the writer thread (writer.h) is not ours to read
      * until its connection is resumed. */
     return r->deferred ? MHD_YES : r->result;
@@ -425,30 +505,38 @@ int server_run(const server_config *c)
         auth_unload();
         return 1;
     }
-
-
+    if (c->rate_limit && ratelimit_start(c->rate_limit, c->rate_burst ? c->rate_burst : 2 * c->rate_limit) < 0) {
+        fprintf(stderr, "essayd: no memory for the rate limit table\n");
+        auth_unload();
+        return 1;
+    }
     /* No MHD_OPTION_LISTENING_ADDRESS_REUSE: its SO_REUSEPORT would let a
-     * second essayd share the port silently. Limits are set on purpose (issue 2): libmicrohttpd 0.9.75 with epoll
+     * second essayd share the port silently. Every limit is set on purpose
+     * (README "Security and reliability"): libmicrohttpd 0.9.75 with epoll
      * can leave sockets stuck once its connection table fills if idle
-     * connections are never timed out. */
+     * connections are never timed out, and without a per-address limit one
+     * client can fill the table. */
     if (auth_enabled() && writer_start() < 0) {
         fprintf(stderr, "essayd: cannot start the writer thread\n");
+        ratelimit_stop();
         auth_unload();
         return 1;
     }
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, (uint16_t)c->port, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned int)c->max_connections_per_ip,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)c->threads, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned int)c->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)c->timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY, MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
-MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
         MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "essayd: cannot listen on %s port %u: %s\n", c->host, c->port, strerror(errno));
         writer_stop();
+        ratelimit_stop();
         auth_unload();
         return 1;
     }
@@ -496,6 +584,7 @@ MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
     }
     MHD_stop_daemon(d);
     cache_clear();
+    ratelimit_stop();
     auth_unload();
     fprintf(stderr, "essayd: stopped\n");
     return 0;

@@ -183,6 +183,39 @@ static int busy_poll(void *arg, int count)
     return 1;
 }
 
+/* The deadline of the statement this thread is stepping: nanoseconds on
+ * CLOCK_MONOTONIC, 0 for none. Per thread, because each pool thread has
+ * its own read connection and serves one request at a time. */
+static _Thread_local int64_t deadline_ns;
+static _Thread_local bool deadline_hit;
+
+static int64_t monotonic_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+void store_deadline_set(unsigned ms)
+{
+    deadline_ns = ms ? monotonic_ns() + (int64_t)ms * 1000000 : 0;
+    deadline_hit = false;
+}
+
+bool store_deadline_hit(void) { return deadline_hit; }
+
+/* Every PROGRESS_STEPS virtual machine instructions; non-zero interrupts.
+ * A coarse clock (a few ms resolution) is enough for a limit in seconds
+ * and costs nanoseconds. */
+#define PROGRESS_STEPS 4096
+static int on_progress(void *arg)
+{
+    (void)arg;
+    if (!deadline_ns || monotonic_ns() < deadline_ns) return 0;
+    deadline_hit = true;
+    return 1;
+}
+
 int store_open(const char *path, store_mode mode, sqlite3 **out, char **errmsg)
 {
     sqlite3 *db = NULL;
@@ -195,6 +228,14 @@ int store_open(const char *path, store_mode mode, sqlite3 **out, char **errmsg)
     }
     sqlite3_busy_handler(db, busy_poll, NULL);
     sqlite3_extended_result_codes(db, 1);
+    /* Defensive: no SQL can corrupt the file (writable_schema, shadow
+     * tables written by hand, ...); schema code may only call innocuous
+     * functions. Neither is needed by anything essayd runs. */
+    if (sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL) != SQLITE_OK ||
+        sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)NULL) != SQLITE_OK) {
+        set_errmsg(errmsg, "%s: %s", path, sqlite3_errmsg(db));
+        goto fail;
+    }
     if (exec(db, "PRAGMA foreign_keys = ON", errmsg) < 0) goto fail;
     if (mode == STORE_READ_WRITE) {
         /* 16 KiB pages for a new database (a no-op for an existing one):
@@ -213,6 +254,7 @@ int store_open(const char *path, store_mode mode, sqlite3 **out, char **errmsg)
          * with 8 MiB, 730-746 with 16 MiB; each reader thread holds its
          * own, and issue 6 caps the whole server at 64 MiB resident. */
         if (exec(db, "PRAGMA cache_size = -4096", errmsg) < 0) goto fail;
+        sqlite3_progress_handler(db, PROGRESS_STEPS, on_progress, NULL);
         int v = user_version(db);
         if (v != store_schema_version()) {
             if (v < 0)

@@ -36,6 +36,12 @@
     "(SELECT json_group_array(claim_id) FROM (SELECT DISTINCT claim_id FROM claim_endnotes "        \
     "WHERE endnote_id = e.id ORDER BY claim_id))"
 
+/* Column col as a JSON string, or null for SQL NULL. The importer stores
+ * only valid UTF-8, but a database written by other hands (or damaged)
+ * must not turn a whole response into a 500 or, worse, a missing member
+ * (jansson refuses invalid UTF-8): bad bytes become U+FFFD. */
+json_t *render_text(sqlite3_stmt *st, int col);
+
 json_t *render_article_summary(sqlite3_stmt *st);
 json_t *render_claim(sqlite3_stmt *st);
 json_t *render_endnote(sqlite3_stmt *st);

@@ -14,7 +14,7 @@ typedef struct {
     unsigned max_connections;
     unsigned max_connections_per_ip; /* 0: no per-address limit */
     unsigned timeout_s;      /* idle connection timeout */
-    unsigned query_timeout_ms; /* a read's SQL time limit (store_deadline_set); 0: none */
+    unsigned query_timeout_ms; /* a read's SQL time limit (store_request_begin); 0: none */
     unsigned rate_limit;     /* requests per second per client (ratelimit.h); 0: off */
     unsigned rate_burst;     /* bucket size; 0: twice rate_limit */
     unsigned max_body_bytes; /* request bodies beyond this get 413 */

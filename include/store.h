@@ -112,15 +112,24 @@ sqlite3_stmt *store_stmt(sqlite3 *db, const char *sql);
  * connection can then be closed). */
 void store_release_thread_cache(void);
 
-/* A time limit for the statements this thread steps on read-only
- * connections (readers get a progress handler in store_open): once ms
- * milliseconds have passed since store_deadline_set, the statement
- * stepping stops with SQLITE_INTERRUPT. store_deadline_set(0) lifts the
- * limit. store_deadline_hit says whether it interrupted a statement since
- * the last store_deadline_set, so that the request's error can be told
- * apart from a database failure. */
-void store_deadline_set(unsigned ms);
+/* One request's database work on this thread, for the reads of the pool
+ * threads. store_request_begin(ms) starts it: the statements this thread
+ * steps on read-only connections (readers get a progress handler in
+ * store_open) stop with SQLITE_INTERRUPT once ms milliseconds have passed
+ * (0: no limit). store_request_end() lifts the limit. In between,
+ * store_deadline_hit() says whether the limit interrupted a statement,
+ * and store_fault() gives the first storage error SQLite met on this
+ * thread (SQLITE_CORRUPT, SQLITE_IOERR, SQLITE_NOTADB, SQLITE_CANTOPEN,
+ * SQLITE_FULL, SQLITE_NOMEM; 0 if none), so that a failed request can be
+ * told apart as the query's limit, the storage, or a bug. */
+void store_request_begin(unsigned timeout_ms);
+/* Records code (a failed step's result) for store_fault when it is a
+ * storage error; SQLite does not log every such error (SQLITE_NOMEM,
+ * a failed COMMIT). */
+void store_note_error(int code);
+void store_request_end(void);
 bool store_deadline_hit(void);
+int store_fault(void);
 
 /* Copies of column text, or NULL for SQL NULL. */
 const char *store_text(sqlite3_stmt *st, int col);

@@ -77,7 +77,11 @@ static json_t *snippet_fields(json_t *hit, const char *s)
         u16 += c >= 0x10000 ? 2 : 1;
         i = j;
     }
-    json_t *snippet = ok ? json_stringn(text.data ? text.data : "", text.len) : NULL;
+    json_t *snippet = NULL;
+    if (ok) { /* the indexed text of a database written by other hands may not be UTF-8 */
+        snippet = json_stringn(text.data ? text.data : "", text.len);
+        if (!snippet) snippet = json_string_lossy(text.data ? text.data : "", text.len);
+    }
     sb_free(&text);
     if (!snippet || json_object_set_new(hit, "snippet", snippet) < 0 || json_object_set_new(hit, "marks", marks) < 0) {
         json_decref(marks);
@@ -139,10 +143,10 @@ static int add_snippet(sqlite3 *db, json_t *hit, void *ctx)
 static json_t *render_hit(sqlite3_stmt *st)
 {
     const char *kind = store_text(st, 0);
-    json_t *hit = json_pack("{s:s, s:I, s:{s:I, s:s, s:s}}", "type", kind ? kind : "", "id",
+    json_t *hit = json_pack("{s:s, s:I, s:{s:I, s:o, s:o}}", "type", kind ? kind : "", "id",
                             (json_int_t)sqlite3_column_int64(st, 1), "article", "id",
-                            (json_int_t)sqlite3_column_int64(st, 2), "slug", store_text(st, 3), "title",
-                            store_text(st, 4));
+                            (json_int_t)sqlite3_column_int64(st, 2), "slug", render_text(st, 3), "title",
+                            render_text(st, 4));
     if (!hit) return NULL;
     if (json_object_set_new(hit, "score", json_real(sqlite3_column_double(st, 5))) < 0 ||
         json_object_set_new(hit, "_rowid", json_integer(sqlite3_column_int64(st, 6))) < 0) {
@@ -231,14 +235,13 @@ done:
  * column 2 for categories. */
 static json_t *render_count(sqlite3_stmt *st)
 {
-    json_t *value = sqlite3_column_type(st, 0) == SQLITE_NULL ? json_null() : json_string(store_text(st, 0));
-    return json_pack("{s:o, s:I}", "value", value, "count", (json_int_t)sqlite3_column_int64(st, 1));
+    return json_pack("{s:o, s:I}", "value", render_text(st, 0), "count", (json_int_t)sqlite3_column_int64(st, 1));
 }
 
 static json_t *render_count_slug(sqlite3_stmt *st)
 {
     json_t *row = render_count(st);
-    json_t *slug = sqlite3_column_type(st, 2) == SQLITE_NULL ? json_null() : json_string(store_text(st, 2));
+    json_t *slug = render_text(st, 2);
     if (!row) {
         json_decref(slug);
         return NULL;

@@ -130,6 +130,7 @@ typedef struct {
     bool bar;           /* a progress bar is on stderr */
     bool bar_drawn;
     bool quiet_lines;   /* the bar replaces per-essay lines (stdout is the same terminal) */
+    int stopped_by;     /* the storage error that ended the run (store_fault), 0 while it goes on */
 } run;
 
 static double seconds_between(struct timespec a, struct timespec b)
@@ -244,6 +245,15 @@ static void store_alone(run *r, const batch_item *it)
     if (rc < 0) {
         report_error(r, "%s: %s", it->name, msg ? msg : "cannot store");
         free(msg);
+        /* A full disk or a damaged file fails every essay after this one
+         * alike: one clear message instead of one per essay. */
+        if (store_fault()) {
+            r->stopped_by = store_fault();
+            fprintf(stderr,
+                    "essayd: import stopped: %s; the essays reported above as stored are complete, "
+                    "no other was stored\n",
+                    sqlite3_errstr(r->stopped_by));
+        }
         return;
     }
     note_outcome(r, it, &res);
@@ -261,7 +271,10 @@ static void batch_retry_alone(run *r)
     size_t n = r->nitems;
     r->nitems = 0; /* store_alone → batch_flush must not free them yet */
     for (size_t k = 0; k < n; k++) {
-        store_alone(r, &r->items[k]);
+        if (r->stopped_by)
+            r->counts->failed++;
+        else
+            store_alone(r, &r->items[k]);
         free(r->items[k].name);
         essay_free(r->items[k].e);
     }
@@ -326,6 +339,11 @@ static int batch_ready(run *r)
  * what messages call it ("FILE" or "FILE:LINE"). */
 static void store_essay(run *r, const char *name, essay *e, const char *sha)
 {
+    if (r->stopped_by) {
+        essay_free(e);
+        r->counts->failed++;
+        return;
+    }
     batch_item it = {strdup(name), e, ""};
     snprintf(it.sha, sizeof it.sha, "%s", sha);
     if (!it.name || batch_ready(r) < 0) {
@@ -391,6 +409,7 @@ int import_run(const import_options *opts, char *const *args, int nargs, import_
      * larger checkpoint interval batches the copying back into the
      * database file. */
     sqlite3_exec(r.db, "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 4096", NULL, NULL, NULL);
+    store_request_begin(0); /* store_fault() from here on is this run's */
     r.sources_total = sources.n;
     r.bar = opts->progress > 0 || (opts->progress < 0 && isatty(STDERR_FILENO));
     r.quiet_lines = r.bar && isatty(STDOUT_FILENO);
@@ -434,10 +453,11 @@ int import_run(const import_options *opts, char *const *args, int nargs, import_
     clock_gettime(CLOCK_MONOTONIC, &end);
     double t = seconds_between(r.started, end);
     unsigned total = counts->imported + counts->replaced + counts->unchanged + counts->failed;
-    printf("%u essays from %zu files: %u %s, %u %s, %u unchanged, %u failed in %.2f s (%.0f essays/s)%s\n", total,
+    printf("%u essays from %zu files: %u %s, %u %s, %u unchanged, %u failed in %.2f s (%.0f essays/s)%s%s%s\n", total,
            sources.n, counts->imported, opts->dry_run ? "would be imported" : "imported", counts->replaced,
            opts->dry_run ? "would be replaced" : "replaced", counts->unchanged, counts->failed, t,
-           t > 0 ? (double)total / t : 0, opts->dry_run ? "; dry run, nothing written" : "");
+           t > 0 ? (double)total / t : 0, opts->dry_run ? "; dry run, nothing written" : "",
+           r.stopped_by ? "; stopped: " : "", r.stopped_by ? sqlite3_errstr(r.stopped_by) : "");
     list_free(&sources);
     return counts->failed ? 1 : 0;
 }

@@ -330,8 +330,15 @@ void list_serve(request *r, const char *from, const char *columns, const char *i
             item = NULL;
         }
         json_decref(last);
-        const char *k = (const char *)sqlite3_column_text(st, ncols - 2);
-        last = json_pack("{s:s, s:s?, s:I}", "s", sort->name, "k", sort->key_expr ? (k ? k : "") : NULL, "id",
+        /* A key that is not UTF-8 (a database written by other hands) goes
+         * into the cursor with U+FFFD: the next page may then start a row
+         * early or late around it, which beats no next page at all. */
+        json_t *key = sort->key_expr ? render_text(st, ncols - 2) : NULL;
+        if (key && json_is_null(key)) {
+            json_decref(key);
+            key = json_string("");
+        }
+        last = json_pack("{s:s, s:o?, s:I}", "s", sort->name, "k", key, "id",
                          (json_int_t)sqlite3_column_int64(st, ncols - 1));
         if (!item || !last || json_array_append_new(data, item) < 0) {
             json_decref(data);
@@ -339,6 +346,7 @@ void list_serve(request *r, const char *from, const char *columns, const char *i
         }
     }
     if (data && !cursor && rc != SQLITE_DONE) {
+        store_note_error(rc);
         fprintf(stderr, "essayd: list query: %s\n", sqlite3_errmsg(r->db));
         json_decref(data);
         data = NULL;

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "export.h"
 #include "import.h"
+#include "oom.h"
 #include "server.h"
 #include "store.h"
 #include "version.h"
@@ -154,6 +155,7 @@ static int cmd_serve(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    oom_install();
     if (store_global_init() < 0) {
         fputs("essayd: cannot initialise SQLite\n", stderr);
         return 1;

@@ -20,14 +20,12 @@ static bool put(json_t *obj, const char *key, json_t *v)
     return json_object_set_new(obj, key, v) == 0;
 }
 
-static json_t *col_text(sqlite3_stmt *st, int i)
+json_t *render_text(sqlite3_stmt *st, int i)
 {
     if (sqlite3_column_type(st, i) == SQLITE_NULL) return json_null();
     const char *s = store_text(st, i);
     size_t n = (size_t)sqlite3_column_bytes(st, i);
-    /* The importer stores only valid UTF-8; a database written by other
-     * hands must still not turn a whole response into a 500. */
-    json_t *j = json_stringn(s, n);
+    json_t *j = json_stringn(s ? s : "", s ? n : 0);
     return j ? j : json_string_lossy(s, n);
 }
 
@@ -41,7 +39,13 @@ static json_t *col_json(sqlite3_stmt *st, int i)
 {
     const char *s = store_text(st, i);
     if (!s) return json_array();
-    return json_loads(s, JSON_DECODE_ANY, NULL);
+    json_error_t err;
+    json_t *j = json_loads(s, JSON_DECODE_ANY, &err);
+    /* essayd wrote this JSON itself: if it does not parse, the file was
+     * damaged (or written by other hands), and the request fails as a
+     * storage fault (503), not as a bug (500). */
+    if (!j && json_error_code(&err) != json_error_out_of_memory) store_note_error(SQLITE_CORRUPT);
+    return j;
 }
 
 static json_t *fail(json_t *o)
@@ -54,14 +58,14 @@ json_t *render_article_summary(sqlite3_stmt *st)
 {
     json_t *o = json_object();
     if (!o) return NULL;
-    bool ok = put(o, "id", col_int(st, 0)) && put(o, "slug", col_text(st, 1)) && put(o, "title", col_text(st, 2)) &&
-              put(o, "category", col_text(st, 3)) && put(o, "category_slug", col_text(st, 4)) &&
-              put(o, "published", col_text(st, 5)) && put(o, "venue", col_text(st, 6)) &&
-              put(o, "note", col_text(st, 7)) && put(o, "authors", col_json(st, 8)) &&
+    bool ok = put(o, "id", col_int(st, 0)) && put(o, "slug", render_text(st, 1)) && put(o, "title", render_text(st, 2)) &&
+              put(o, "category", render_text(st, 3)) && put(o, "category_slug", render_text(st, 4)) &&
+              put(o, "published", render_text(st, 5)) && put(o, "venue", render_text(st, 6)) &&
+              put(o, "note", render_text(st, 7)) && put(o, "authors", col_json(st, 8)) &&
               put(o, "word_count", col_int(st, 9)) && put(o, "paragraph_count", col_int(st, 10)) &&
               put(o, "claim_count", col_int(st, 11)) && put(o, "endnote_count", col_int(st, 12)) &&
-              put(o, "source_sha256", col_text(st, 13)) && put(o, "parser_version", col_int(st, 14)) &&
-              put(o, "version", col_int(st, 15)) && put(o, "updated_at", col_text(st, 16));
+              put(o, "source_sha256", render_text(st, 13)) && put(o, "parser_version", col_int(st, 14)) &&
+              put(o, "version", col_int(st, 15)) && put(o, "updated_at", render_text(st, 16));
     return ok ? o : fail(o);
 }
 
@@ -69,11 +73,11 @@ json_t *render_claim(sqlite3_stmt *st)
 {
     json_t *o = json_object();
     if (!o) return NULL;
-    bool ok = put(o, "id", col_int(st, 0)) && put(o, "key", col_text(st, 1)) && put(o, "article_id", col_int(st, 2)) &&
+    bool ok = put(o, "id", col_int(st, 0)) && put(o, "key", render_text(st, 1)) && put(o, "article_id", col_int(st, 2)) &&
               put(o, "index", col_int(st, 3)) && put(o, "paragraph", col_int(st, 4)) &&
               put(o, "start", col_int(st, 5)) && put(o, "end", col_int(st, 6)) &&
               put(o, "start_utf16", col_int(st, 7)) && put(o, "end_utf16", col_int(st, 8)) &&
-              put(o, "text", col_text(st, 9)) && put(o, "endnotes", col_json(st, 14)) &&
+              put(o, "text", render_text(st, 9)) && put(o, "endnotes", col_json(st, 14)) &&
               put(o, "endnote_ids", col_json(st, 15)) && put(o, "cited", col_bool(st, 10)) &&
               put(o, "quote", col_bool(st, 11)) && put(o, "statistic", col_bool(st, 12)) &&
               put(o, "normative", col_bool(st, 13));
@@ -87,7 +91,7 @@ json_t *render_endnote(sqlite3_stmt *st)
     static const char *const fields[] = {"raw", "author", "date", "title", "publisher", "retrieved",
                                          "url", "host", "domain"};
     bool ok = put(o, "id", col_int(st, 0)) && put(o, "article_id", col_int(st, 1)) && put(o, "n", col_int(st, 2));
-    for (int k = 0; ok && k < 9; k++) ok = put(o, fields[k], col_text(st, 3 + k));
+    for (int k = 0; ok && k < 9; k++) ok = put(o, fields[k], render_text(st, 3 + k));
     ok = ok && put(o, "cited_by", col_json(st, 12));
     return ok ? o : fail(o);
 }
@@ -124,7 +128,7 @@ static json_t *render_paragraph(sqlite3_stmt *st)
 {
     json_t *o = json_object();
     if (!o) return NULL;
-    bool ok = put(o, "index", col_int(st, 0)) && put(o, "kind", col_text(st, 1)) && put(o, "text", col_text(st, 2)) &&
+    bool ok = put(o, "index", col_int(st, 0)) && put(o, "kind", render_text(st, 1)) && put(o, "text", render_text(st, 2)) &&
               put(o, "markers", col_json(st, 3));
     return ok ? o : fail(o);
 }

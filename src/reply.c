@@ -20,6 +20,7 @@
 #include "gzip.h"
 #include "http.h"
 #include "negotiate.h"
+#include "oom.h"
 #include "server.h"
 #include "store.h"
 #include "text.h"
@@ -648,6 +649,22 @@ void reply_internal(request *r, const char *what)
         reply_problem(r, 503, "query-timeout", "Service Unavailable",
                       "the request needed more than %u ms of database work; narrow it or retry",
                       r->cfg->query_timeout_ms);
+        return;
+    }
+    if (oom_seen()) { /* the response could not be built in the memory there is */
+        fprintf(stderr, "essayd: out of memory on %s %s (%s)\n", r->method, r->path, what);
+        reply_add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+        reply_problem(r, 503, "unavailable", "Service Unavailable", "the server is short of memory; retry");
+        return;
+    }
+    if (r->db) store_note_error(sqlite3_errcode(r->db)); /* in case nothing recorded it */
+    int fault = store_fault();
+    if (fault) {
+        /* Logged for the operator (a damaged file needs a restore); the
+         * client learns that it is the database, not its request. */
+        fprintf(stderr, "essayd: database error on %s %s: %s (%s)\n", r->method, r->path, sqlite3_errstr(fault), what);
+        reply_problem(r, 503, "unavailable", "Service Unavailable", "the database is unavailable: %s",
+                      sqlite3_errstr(fault));
         return;
     }
     fprintf(stderr, "essayd: internal error on %s %s: %s\n", r->method, r->path, what);

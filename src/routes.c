@@ -357,6 +357,10 @@ void route_request(request *r)
                       r->method);
         return;
     }
+    if (strcmp(r->path, "*") == 0) { /* OPTIONS * (server.c lets no other method through): the server's methods */
+        reply_options(r, auth_enabled() ? "GET, HEAD, OPTIONS, POST, PUT, DELETE" : "GET, HEAD, OPTIONS");
+        return;
+    }
     const route *rt = NULL;
     for (size_t k = 0; k < NROUTES && !rt; k++)
         if (match(ROUTES[k].pattern, r->path, r)) rt = &ROUTES[k];

@@ -31,6 +31,7 @@
 #include "http.h"
 #include "metrics.h"
 #include "negotiate.h"
+#include "oom.h"
 #include "ratelimit.h"
 #include "store.h"
 #include "text.h"
@@ -51,7 +52,23 @@ typedef struct {
     bool begun;        /* the access handler has seen this request */
     bool path_has_nul; /* "%00" in the raw path: libmicrohttpd's decoded
                         * copy would silently end there */
+    bool target_raw_byte; /* a control, space, DEL or non-ASCII byte in the target as sent */
 } request_state;
+
+/* Per connection (libmicrohttpd's socket context): the state on_uri made
+ * for a request that has not reached on_request yet. libmicrohttpd does
+ * not report a request it refuses before the access handler runs (too
+ * many headers for the connection's memory, say): on_completed never
+ * sees it, so the connection frees it when it closes. */
+typedef struct {
+    request_state *pending;
+} connection_state;
+
+static connection_state *connection_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
 
 /* Bodies up to DRAIN_FACTOR times the limit are read and dropped before
  * the 413 (a server that answers and closes while the client is still
@@ -190,30 +207,79 @@ static void read_headers(request *r)
                    MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Access-Control-Request-Method");
 }
 
+/* The path and query of a request target: an absolute-form target
+ * ("http://host/v1/articles", RFC 9112 3.2.2, which a server must accept)
+ * without its scheme and authority; any other target as it is. */
+static const char *origin_form(const char *target)
+{
+    size_t skip = strncasecmp(target, "http://", 7) == 0 ? 7 : strncasecmp(target, "https://", 8) == 0 ? 8 : 0;
+    if (!skip) return target;
+    const char *path = target + skip + strcspn(target + skip, "/?");
+    return *path == '/' ? path : "/";
+}
+
 /* Called with the raw URI before anything else, once per request: the
  * state is allocated here so that the raw path can be checked. */
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
-    (void)cls, (void)conn;
+    (void)cls;
     request_state *st = calloc(1, sizeof *st);
     if (!st) return NULL;
     st->refs = 1;
+    uri = origin_form(uri);
     st->raw_uri = strdup(uri); /* NULL (no memory) only turns the cache off for it */
     size_t path_len = strcspn(uri, "?");
     for (size_t i = 0; i + 2 < path_len && !st->path_has_nul; i++)
         st->path_has_nul = uri[i] == '%' && uri[i + 1] == '0' && uri[i + 2] == '0';
+    for (const unsigned char *p = (const unsigned char *)uri; *p && !st->target_raw_byte; p++)
+        st->target_raw_byte = *p <= 0x20 || *p >= 0x7f;
+    connection_state *cs = connection_of(conn);
+    if (cs) {
+        if (cs->pending) request_release(&cs->pending->r);
+        cs->pending = st;
+    }
     return st;
 }
 
 typedef struct {
-    unsigned content_lengths, transfer_encodings;
-    const char *transfer_encoding;
+    unsigned content_lengths, transfer_encodings, hosts;
+    const char *transfer_encoding, *host, *bad_name;
 } framing;
+
+/* RFC 9110 5.1: a field name is a token. libmicrohttpd 0.9.75 keeps a name
+ * with a space before the colon ("Content-Length : 5") as a different
+ * header, so a body length a proxy would honour is ignored here. */
+static bool is_token(const char *s)
+{
+    if (!*s) return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              strchr("!#$%&'*+-.^_`|~", *s)))
+            return false;
+    return true;
+}
+
+/* RFC 9110 7.2 / RFC 3986 3.2.2: host [":" port], a reg-name, an IPv4
+ * address or a bracketed IPv6 literal. */
+static bool is_host(const char *s)
+{
+    if (!*s) return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              strchr("-._~%!$&'()*+,;=:[]", *s)))
+            return false;
+    return true;
+}
 
 static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
     (void)kind;
     framing *f = cls;
+    if (!f->bad_name && !is_token(key)) f->bad_name = key;
+    if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0) {
+        f->hosts++;
+        f->host = value ? value : "";
+    }
     if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) f->content_lengths++;
     if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
         f->transfer_encodings++;
@@ -234,6 +300,18 @@ static unsigned framing_error(struct MHD_Connection *conn, const char **detail)
 {
     framing f = {0};
     MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, &f);
+    if (f.bad_name) {
+        *detail = "a header name is not a token (no spaces or separators; RFC 9110 5.1)";
+        return 400;
+    }
+    if (f.hosts > 1) {
+        *detail = "the request has more than one Host header";
+        return 400;
+    }
+    if (f.hosts && !is_host(f.host)) {
+        *detail = "the Host header is not a host name or address with an optional port";
+        return 400;
+    }
     if (f.content_lengths > 1) {
         *detail = "the request has more than one Content-Length header";
         return 400;
@@ -261,7 +339,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     request_state *st = *req_cls;
     if (!st) return MHD_NO; /* on_uri ran out of memory */
     if (!st->begun) {
-        if (!(st->path = strdup(url))) return MHD_NO;
+        connection_state *cs = connection_of(conn);
+        if (cs && cs->pending == st) cs->pending = NULL; /* on_completed owns it from here */
+        if (!(st->path = strdup(origin_form(url)))) return MHD_NO;
         st->begun = true;
         clock_gettime(CLOCK_MONOTONIC, &st->started);
         st->r.conn = conn;
@@ -274,6 +354,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *req_cls = st;
         const char *why = NULL;
         unsigned bad = framing_error(conn, &why);
+        if (!bad && st->target_raw_byte) {
+            bad = 400;
+            why = "the request target holds a space, control, DEL or non-ASCII byte; percent-encode it";
+        }
+        if (!bad && st->path[0] != '/' && !(strcmp(st->path, "*") == 0 && strcmp(method, "OPTIONS") == 0)) {
+            bad = 400;
+            why = "the request target must be a path beginning with / (or * for OPTIONS)";
+        }
         if (bad) { /* the body's end is unknown: nothing after it can be read */
             read_headers(&st->r);
             reply_add_header(&st->r, MHD_HTTP_HEADER_CONNECTION, "close");
@@ -371,9 +459,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         reply_problem(r, 503, "unavailable", "Service Unavailable", "the database cannot be opened");
         return r->result;
     }
-    store_deadline_set(config->query_timeout_ms);
+    store_request_begin(config->query_timeout_ms);
+    oom_reset();
     route_request(r);
-    store_deadline_set(0);
+    store_request_end();
     /* A write handed to the writer thread (writer.h) is not ours to read
      * until its connection is resumed. */
     return r->deferred ? MHD_YES : r->result;
@@ -381,18 +470,27 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 /* One line per request on stderr, logfmt: stable keys, values without
  * spaces, the path quoted with anything unusual escaped. */
+/* s with anything unusual (controls, space, DEL, non-ASCII, quote,
+ * backslash) escaped as \xNN, cut to fit out: no request can forge or
+ * garble a log line. */
+static void log_escape(const char *s, char *out, size_t size)
+{
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p && o + 5 < size; p++) {
+        if (*p < 0x21 || *p >= 0x7F || *p == '"' || *p == '\\')
+            o += (size_t)snprintf(out + o, size - o, "\\x%02x", *p);
+        else
+            out[o++] = (char)*p;
+    }
+    out[o] = '\0';
+}
+
 static void access_log(const request_state *st, uint64_t micros)
 {
     const request *r = &st->r;
-    char path[600];
-    size_t o = 0;
-    for (const unsigned char *p = (const unsigned char *)st->path; *p && o + 5 < sizeof path; p++) {
-        if (*p < 0x21 || *p >= 0x7F || *p == '"' || *p == '\\')
-            o += (size_t)snprintf(path + o, sizeof path - o, "\\x%02x", *p);
-        else
-            path[o++] = (char)*p;
-    }
-    path[o] = '\0';
+    char path[600], method[80];
+    log_escape(st->path, path, sizeof path);
+    log_escape(r->method, method, sizeof method);
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     struct tm tm;
@@ -400,7 +498,7 @@ static void access_log(const request_state *st, uint64_t micros)
     char ts[32];
     strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
     fprintf(stderr, "time=%s.%06ldZ rid=%s method=%s path=\"%s\" route=%s status=%u bytes=%llu us=%llu\n", ts,
-            now.tv_nsec / 1000, r->request_id, r->method, path,
+            now.tv_nsec / 1000, r->request_id, method, path,
             route_index(r) < route_count() ? route_template(route_index(r)) : "-", r->status,
             (unsigned long long)r->bytes, (unsigned long long)micros);
 }
@@ -408,11 +506,13 @@ static void access_log(const request_state *st, uint64_t micros)
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)cls, (void)conn;
+    (void)cls;
     request_state *st = *req_cls;
     if (!st) return;
     *req_cls = NULL;
     if (!st->begun) { /* ended before its headers were read */
+        connection_state *cs = connection_of(conn);
+        if (cs && cs->pending == st) cs->pending = NULL;
         request_release(&st->r);
         return;
     }
@@ -431,8 +531,17 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
                           enum MHD_ConnectionNotificationCode code)
 {
-    (void)cls, (void)conn, (void)socket_ctx;
+    (void)cls, (void)conn;
     metrics_connections(code == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        *socket_ctx = calloc(1, sizeof(connection_state)); /* NULL: its refused requests leak, nothing worse */
+        return;
+    }
+    connection_state *cs = *socket_ctx;
+    if (!cs) return;
+    if (cs->pending) request_release(&cs->pending->r);
+    free(cs);
+    *socket_ctx = NULL;
 }
 
 static void log_mhd(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));

@@ -110,11 +110,14 @@ const char *store_text(sqlite3_stmt *st, int col) { return (const char *)sqlite3
 
 /* ---- opening and migrating --------------------------------------------- */
 
+static void on_sqlite_log(void *arg, int code, const char *msg);
+
 int store_global_init(void)
 {
     /* Memory statistics take a global mutex on every allocation SQLite
      * makes; nothing here reads them. */
     if (sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK) return -1;
+    if (sqlite3_config(SQLITE_CONFIG_LOG, on_sqlite_log, (void *)NULL) != SQLITE_OK) return -1;
     return sqlite3_initialize() == SQLITE_OK ? 0 : -1;
 }
 
@@ -129,6 +132,7 @@ static int exec(sqlite3 *db, const char *sql, char **errmsg)
 {
     char *e = NULL;
     if (sqlite3_exec(db, sql, NULL, NULL, &e) != SQLITE_OK) {
+        store_note_error(sqlite3_extended_errcode(db)); /* a failed COMMIT is not in SQLite's log */
         set_errmsg(errmsg, "%s", e ? e : sqlite3_errmsg(db));
         sqlite3_free(e);
         return -1;
@@ -183,11 +187,12 @@ static int busy_poll(void *arg, int count)
     return 1;
 }
 
-/* The deadline of the statement this thread is stepping: nanoseconds on
+/* The deadline of the request this thread is serving: nanoseconds on
  * CLOCK_MONOTONIC, 0 for none. Per thread, because each pool thread has
  * its own read connection and serves one request at a time. */
 static _Thread_local int64_t deadline_ns;
 static _Thread_local bool deadline_hit;
+static _Thread_local int fault;
 
 static int64_t monotonic_ns(void)
 {
@@ -196,13 +201,44 @@ static int64_t monotonic_ns(void)
     return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
-void store_deadline_set(unsigned ms)
+void store_request_begin(unsigned ms)
 {
     deadline_ns = ms ? monotonic_ns() + (int64_t)ms * 1000000 : 0;
     deadline_hit = false;
+    fault = 0;
 }
 
+void store_request_end(void) { deadline_ns = 0; }
+
 bool store_deadline_hit(void) { return deadline_hit; }
+
+int store_fault(void) { return fault; }
+
+/* SQLite's error log (SQLITE_CONFIG_LOG) runs on the thread that met the
+ * error, before any later call can overwrite the connection's error code,
+ * so it sees the storage errors of every statement; exec() adds those of
+ * COMMIT, which SQLite does not log. */
+static void on_sqlite_log(void *arg, int code, const char *msg)
+{
+    (void)arg, (void)msg;
+    store_note_error(code);
+}
+
+void store_note_error(int code)
+{
+    switch (code & 0xff) {
+    case SQLITE_CORRUPT:
+    case SQLITE_IOERR:
+    case SQLITE_NOTADB:
+    case SQLITE_CANTOPEN:
+    case SQLITE_FULL:
+    case SQLITE_NOMEM:
+        if (!fault) fault = code;
+        break;
+    default:
+        break;
+    }
+}
 
 /* Every PROGRESS_STEPS virtual machine instructions; non-zero interrupts.
  * A coarse clock (a few ms resolution) is enough for a limit in seconds

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "api.h"
+#include "oom.h"
 #include "store.h"
 
 /* Writes waiting beyond this are refused with 503 at once: a client that
@@ -30,8 +31,11 @@ static pthread_t thread;
 static void finish_job(const job *j, bool run)
 {
     if (run) {
+        store_request_begin(0); /* no time limit: a write is not cut off halfway */
+        oom_reset();
         j->h(j->r);
         if (!j->r->replied) reply_internal(j->r, "write handler gave no reply");
+        store_request_end();
     } else {
         reply_add_header(j->r, "Retry-After", "1");
         reply_problem(j->r, 503, "unavailable", "Service Unavailable", "the server is shutting down");

@@ -9,7 +9,9 @@
 #      the README's curl cookbook with curl and jq (tests/curl/run.sh),
 #      a page in headless Chromium fetching from another origin (tests/browser/),
 #      SIGKILL during imports and writes, readers during a bulk import
-#      (tests/durability/)
+#      (tests/durability/), a table of hostile requests over raw sockets
+#      (tests/hostile/), damaged and deleted databases, a full disk and
+#      short memory (tests/faults/)
 #   5. 1, 3 and 4 again under ASan + UBSan    (build-san/, leaks checked at exit),
 #      with the fuzz corpus replayed through the fuzz target (tests/fuzz/)
 #
@@ -105,6 +107,8 @@ suite "curl cookbook (build/essayd)" env ESSAYD_BIN=build/essayd bash tests/curl
 suite "browser: headless Chromium (build/essayd)" env ESSAYD_BIN=build/essayd bash tests/browser/run.sh
 suite "durability: SIGKILL during imports and POSTs (build/essayd)" env ESSAYD_BIN=build/essayd node tests/durability/crash.mjs
 suite "durability: readers during a bulk import (build/essayd)" env ESSAYD_BIN=build/essayd node tests/durability/readers.mjs
+suite "hostile requests over raw sockets (build/essayd)" env ESSAYD_BIN=build/essayd node tests/hostile/run.mjs
+suite "faults: damaged, deleted, full disk, short memory (build/essayd)" env ESSAYD_BIN=build/essayd bash tests/faults/run.sh
 
 if build SANITIZE=address,undefined CC=clang; then
     suite "unit (ASan+UBSan)" unit_suite build-san
@@ -115,6 +119,8 @@ if build SANITIZE=address,undefined CC=clang; then
     suite "curl cookbook (ASan+UBSan)" env ESSAYD_BIN=build-san/essayd bash tests/curl/run.sh
     suite "durability: SIGKILL (ASan+UBSan)" env ESSAYD_BIN=build-san/essayd CRASH_KILLS=50 node tests/durability/crash.mjs
     suite "durability: readers (ASan+UBSan)" env ESSAYD_BIN=build-san/essayd node tests/durability/readers.mjs
+    suite "hostile requests (ASan+UBSan)" env ESSAYD_BIN=build-san/essayd node tests/hostile/run.mjs
+    suite "faults (ASan+UBSan)" env ESSAYD_BIN=build-san/essayd bash tests/faults/run.sh
 else
     total_fail=$((total_fail + 1))
 fi

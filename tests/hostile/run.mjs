@@ -156,11 +156,19 @@ function importCorpus(db) {
   if (SANITIZER_REPORT.test(r.stderr)) throw new Error(`sanitizer report from essayd import: ${r.stderr.slice(-3000)}`);
 }
 
+// The server's environment: no ESSAYD_* settings from the caller's shell
+// (a rate limit, a token file or --quiet would change every answer).
+function serverEnv() {
+  const env = { ...process.env, ...SAN_ENV };
+  for (const k of Object.keys(env)) if (k.startsWith('ESSAYD_')) delete env[k];
+  return env;
+}
+
 async function startServer(db) {
   const child = spawn(
     BIN,
     ['serve', '--db', db, '--host', HOST, '--port', '0', '--timeout', String(SERVER_TIMEOUT_S)],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...SAN_ENV } },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: serverEnv() },
   );
   const s = { child, stdout: '', stderr: '', port: 0, exitInfo: null };
   s.exited = new Promise((resolve) =>
@@ -600,7 +608,6 @@ async function alive(port) {
 // ---------------------------------------------------------------------------
 // The table.
 
-const CRLF = '\r\n';
 const H = `Host: ${HOST}\r\n`;
 const get = (target, extra = '') => `GET ${target} HTTP/1.1\r\n${H}${extra}\r\n`;
 const req = (method, target, extra = '', body = '') => `${method} ${target} HTTP/1.1\r\n${H}${extra}\r\n${body}`;
@@ -714,6 +721,7 @@ const longAccept = `${Array.from({ length: 500 }, (_, i) => `text/x-junk-${i};q=
 const longAcceptEncoding = `${Array.from({ length: 600 }, (_, i) => `x-enc-${i};q=0.5`).join(', ')}, gzip`;
 const longIfNoneMatch = Array.from({ length: 300 }, (_, i) => `"${i}-not-a-real-etag"`).join(', ');
 const manyHeaders = Array.from({ length: 200 }, (_, i) => `X-Hostile-${i}: value-${i}\r\n`).join('');
+const fortyParams = Array.from({ length: 40 }, (_, i) => `limit${i}=${i}`).join('&');
 const thousandParams = Array.from({ length: 1000 }, (_, i) => `p${i}=${i}`).join('&');
 const thousandTerms = Array.from({ length: 1000 }, (_, i) => `w${i}`).join('+');
 const thousandFields = Array.from({ length: 1000 }, () => 'id').join(',');
@@ -749,7 +757,13 @@ const ROWS = [
   { name: 'long path (8 KB) within the limits', send: get(`/v1/articles/${'a'.repeat(8000)}`), expect: 404 },
   { name: 'oversize single header (40 KB)', send: get('/v1/articles/1', `X-Big: ${'b'.repeat(40960)}\r\n`), expect: [431, 400], mhd: [431, 400], closes: true },
   { name: '200 small headers', send: get('/v1/articles/1', manyHeaders), expect: [200, 431], mhd: [431] },
-  { name: 'query with 1000 parameters', send: get(`/v1/articles?${thousandParams}`), expect: 400 },
+  { name: 'query with 40 parameters (over the 32 taken)', send: get(`/v1/articles?${fortyParams}`), expect: 400 },
+  // libmicrohttpd 0.9.75 parses every parameter into the connection's
+  // 32 KiB pool before essayd sees the request; 1000 of them do not fit, and
+  // it closes the connection without the 431 it means to send (README,
+  // "Security and reliability"). What matters: nothing leaks (the state
+  // made for the request is freed with the connection), the server goes on.
+  { name: 'query with 1000 parameters', send: get(`/v1/articles?${thousandParams}`), expect: [400, 414, 431, 'close'], mhd: [400, 414, 431] },
   { name: 'fields= naming 1000 fields', send: get(`/v1/claims?fields=${thousandFields}`), expect: 400, check: names('fields') },
 
   // ---- invalid UTF-8 ---------------------------------------------------------------
@@ -816,8 +830,8 @@ const ROWS = [
   { name: 'FTS5: q=- (nothing to search for)', send: get('/v1/search?q=-'), expect: 400, check: names('q') },
 
   // ---- methods ---------------------------------------------------------------------------------
-  { name: 'unknown method FOO', send: req('FOO', '/v1/articles'), expect: 501 },
-  { name: 'unknown method PROPFIND', send: req('PROPFIND', '/v1/articles', 'Depth: 1\r\n'), expect: 501 },
+  { name: 'unknown method FOO', send: req('FOO', '/v1/articles'), expect: [501, 405] },
+  { name: 'unknown method PROPFIND', send: req('PROPFIND', '/v1/articles', 'Depth: 1\r\n'), expect: [501, 405] },
   { name: 'unknown method on an unknown path', send: req('FOO', '/no/such/path'), expect: [404, 501] },
   {
     name: 'TRACE does not echo the request',
@@ -829,13 +843,14 @@ const ROWS = [
   { name: 'CONNECT in authority form', send: req('CONNECT', '127.0.0.1:443'), expect: [400, 405, 501], mhd: [400] },
   { name: 'PATCH on an article', send: req('PATCH', '/v1/articles/1', 'Content-Length: 0\r\n'), expect: 405 },
   { name: 'DELETE on a claim', send: req('DELETE', '/v1/claims/1'), expect: 405 },
-  { name: 'method in lower case (get)', send: req('get', '/v1/articles/1'), expect: 501 },
+  { name: 'method with an ESC byte (log injection)', send: req('G\x1b[2JET', '/v1/articles'), expect: [400, 501], mhd: [400] },
+  { name: 'method in lower case (get)', send: req('get', '/v1/articles/1'), expect: [501, 405] },
   { name: 'method of 1000 letters', send: req('A'.repeat(1000), '/v1/articles'), expect: [400, 501], mhd: [400] },
 
   // ---- protocol --------------------------------------------------------------------------------
   { name: 'HTTP/1.1 without Host', send: 'GET /v1/articles/1 HTTP/1.1\r\n\r\n', expect: 400, mhd: [400], closes: true },
-  { name: 'HTTP/1.1 with two Host headers', send: get('/v1/articles/1', 'Host: evil.example\r\n'), expect: 400, mhd: [400], closes: true },
-  { name: 'Host with an invalid value', send: 'GET /v1/articles/1 HTTP/1.1\r\nHost: a b/c\r\n\r\n', expect: 400, mhd: [400], closes: true },
+  { name: 'HTTP/1.1 with two Host headers', send: get('/v1/articles/1', 'Host: evil.example\r\n'), expect: 400, mhd: [400] },
+  { name: 'Host with an invalid value', send: 'GET /v1/articles/1 HTTP/1.1\r\nHost: a b/c\r\n\r\n', expect: 400, mhd: [400] },
   { name: 'HTTP/1.0 without Host', send: 'GET /v1/articles/1 HTTP/1.0\r\n\r\n', expect: 200, closes: true },
   { name: 'HTTP/0.9 style request (GET /)', send: 'GET /\r\n', expect: [400, 505, 'close'], mhd: [400, 505] },
   { name: 'HTTP/2 preface (PRI * HTTP/2.0)', send: 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', expect: [505, 400, 'close'], mhd: [505, 400], closes: true },
@@ -851,14 +866,35 @@ const ROWS = [
     closes: true,
     wait: 6500,
   },
-  { name: 'whitespace before the colon of a header', send: 'GET /v1/articles/1 HTTP/1.1\r\nHost : 127.0.0.1\r\n\r\n', expect: 400, mhd: [400], closes: true },
+  { name: 'whitespace before the colon of a header', send: get('/v1/articles/1', 'X-Spaced : 1\r\n'), expect: 400, mhd: [400], closes: true },
+  {
+    name: 'Transfer-Encoding with whitespace before the colon (smuggling)',
+    send: req('POST', '/v1/articles', 'Content-Type: text/plain\r\nTransfer-Encoding : chunked\r\n', `0\r\n\r\n${SMUGGLED}`),
+    expect: 400,
+    mhd: [400],
+    closes: true,
+    only: true,
+  },
+  {
+    name: 'Content-Length with whitespace before the colon (smuggling)',
+    send: req('POST', '/v1/articles', 'Content-Type: text/plain\r\nContent-Length : 45\r\n', SMUGGLED),
+    expect: 400,
+    mhd: [400],
+    closes: true,
+    only: true,
+  },
   { name: 'obsolete line folding', send: get('/v1/articles/1', 'X-Folded: a\r\n b\r\n'), expect: [200, 400], mhd: [400] },
   { name: 'bare LF line ends', send: 'GET /v1/articles/1 HTTP/1.1\nHost: 127.0.0.1\n\n', expect: [200, 400], mhd: [400] },
   { name: 'NUL byte in a header value', send: get('/v1/articles/1', 'X-Nul: a\x00b\r\n'), expect: [200, 400], mhd: [400] },
   { name: 'asterisk target on GET', send: 'GET * HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n', expect: [400, 404], mhd: [400] },
   { name: 'fragment in the request target', send: get('/v1/articles/1#top'), expect: [400, 404], mhd: [400] },
   { name: 'absolute-form request target', send: `GET http://${HOST}/v1/articles HTTP/1.1\r\n${H}\r\n`, expect: 200 },
-  { name: 'OPTIONS *', send: 'OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n', expect: [200, 204] },
+  {
+    name: 'OPTIONS *',
+    send: 'OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n',
+    expect: [200, 204],
+    check: (r) => (r.header('allow') ? null : 'no Allow header'),
+  },
 
   // ---- pipelining and keep-alive -------------------------------------------------------------
   {
@@ -919,6 +955,20 @@ const ROWS = [
       '5\r\nhello\r\n0\r\n\r\n' + get('/healthz', 'X-Request-Id: chunky-2\r\n'),
     statuses: [200, 200],
     check: (r, _c, i) => requestIdIs(`chunky-${i + 1}`)(r),
+  },
+  {
+    name: 'GET with a Content-Length body, then a pipelined GET',
+    send: get('/v1/articles/1', 'Content-Length: 11\r\nX-Request-Id: clb-1\r\n') + 'GET /x HTTP' + get('/healthz', 'X-Request-Id: clb-2\r\n'),
+    statuses: [200, 200],
+    check: (r, _c, i) => requestIdIs(`clb-${i + 1}`)(r),
+  },
+  {
+    name: 'POST with a body (writes disabled), then a pipelined GET',
+    send:
+      req('POST', '/v1/articles', 'Content-Type: text/plain; charset=utf-8\r\nContent-Length: 20\r\nX-Request-Id: pb-1\r\n', 'Title\n\nA paragraph.\n') +
+      get('/healthz', 'X-Request-Id: pb-2\r\n'),
+    statuses: [403, 200],
+    check: (r, _c, i) => requestIdIs(`pb-${i + 1}`)(r),
   },
   {
     name: 'POST with a chunked body (writes disabled)',
@@ -983,6 +1033,14 @@ const ROWS = [
   {
     name: 'Transfer-Encoding: chunked, gzip',
     send: req('POST', '/v1/articles', 'Content-Type: text/plain\r\nTransfer-Encoding: chunked, gzip\r\n', '5\r\nhello\r\n0\r\n\r\n'),
+    expect: [400, 501],
+    mhd: [400, 501],
+    closes: true,
+    within: 2000,
+  },
+  {
+    name: 'Transfer-Encoding: xchunked',
+    send: req('POST', '/v1/articles', 'Content-Type: text/plain\r\nTransfer-Encoding: xchunked\r\n', '5\r\nhello\r\n0\r\n\r\n'),
     expect: [400, 501],
     mhd: [400, 501],
     closes: true,
@@ -1059,8 +1117,6 @@ const ROWS = [
   },
   {
     name: 'client half-closes after its request',
-    send: [{ data: get('/v1/articles/1') }],
-    expect: [200, 'close'],
     run: async ({ port }) => {
       const conn = new Conn(port);
       try {
@@ -1098,6 +1154,7 @@ const ROWS = [
   { name: 'CRLF injection in the path', send: get('/v1/articles/x%0d%0aX-Injected:%20yes'), expect: [400, 404] },
   { name: 'CRLF injection in cursor', send: get('/v1/claims?limit=1&cursor=%0d%0aSet-Cookie:%20a=b'), expect: 400, check: names('cursor') },
   { name: 'CRLF injection in a filter on a list with a next link', send: get('/v1/claims?limit=1&publisher=x%0d%0aX-Injected:%20yes'), expect: [200, 400] },
+  { name: 'encoded LF in the path (log injection)', send: get('/v1/articles/x%0atime=forged%20rid=forged%0d'), expect: [400, 404] },
   { name: 'X-Request-Id with encoded CRLF is replaced', send: get('/v1/articles/1', 'X-Request-Id: a%0d%0aX-Injected:%20yes\r\n'), expect: 200, check: randomRequestId },
   { name: 'X-Request-Id of 2000 characters is replaced', send: get('/v1/articles/1', `X-Request-Id: ${'r'.repeat(2000)}\r\n`), expect: 200, check: randomRequestId },
 
@@ -1187,6 +1244,24 @@ async function main() {
         notOk(name, e.message);
       }
     }
+  }
+
+  {
+    // The access log quotes what clients send: no raw control bytes, no
+    // line forged by a request (the path of 'encoded LF in the path').
+    const name = 'access log: no raw control bytes, no forged lines';
+    await withTimeout(server.exited, 2000, 'exit').catch(() => {});
+    const why = [];
+    const ctl = /[\x00-\x09\x0b-\x1f\x7f]/.exec(server.stderr);
+    if (ctl) {
+      const at = Math.max(0, ctl.index - 120);
+      why.push(`raw byte 0x${ctl[0].charCodeAt(0).toString(16).padStart(2, '0')} in: ${JSON.stringify(server.stderr.slice(at, ctl.index + 40))}`);
+    }
+    const forged = server.stderr.split('\n').find((l) => /^\S*time=forged|^rid=forged/.test(l));
+    if (forged) why.push(`forged line: ${JSON.stringify(forged.slice(0, 200))}`);
+    if (!/method=GET path="\/v1\/articles\/1"/.test(server.stderr)) why.push('no access log line for GET /v1/articles/1');
+    if (why.length) notOk(name, why.join('; '));
+    else ok(name);
   }
 
   {

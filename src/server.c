@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -553,6 +554,26 @@ static void log_mhd(void *cls, const char *fmt, va_list ap)
     vfprintf(stderr, fmt, ap);
 }
 
+/* Every connection is a descriptor: with the common soft limit of 1024
+ * and --max-connections 1024, accept() would fail (EMFILE) before the
+ * connection limit is reached, and so would opening the database. Raise
+ * the soft limit as far as needed, up to the hard limit, and say so when
+ * that is not enough. */
+static void raise_fd_limit(unsigned connections)
+{
+    struct rlimit rl;
+    rlim_t want = (rlim_t)connections + 64; /* the database files, the listening socket, the log */
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want) return;
+    rlim_t target = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+    if (target > rl.rlim_cur) {
+        rl.rlim_cur = target;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (target < want)
+        fprintf(stderr, "essayd: warning: %llu file descriptors allowed (hard limit), fewer than --max-connections %u needs\n",
+                (unsigned long long)target, connections);
+}
+
 int server_run(const server_config *c)
 {
     config = c;
@@ -609,6 +630,7 @@ int server_run(const server_config *c)
         auth_unload();
         return 1;
     }
+    raise_fd_limit(c->max_connections);
     if (pthread_key_create(&db_key, close_thread_db) != 0) {
         fprintf(stderr, "essayd: pthread_key_create failed\n");
         auth_unload();

@@ -4,9 +4,9 @@
  *
  * Search reads the one FTS5 table (002_search.sql). Hits are ranked by
  * bm25 with titles weighted 10 to 1 over body text; the cursor carries the
- * score (printed with SQLite's %!.17g: its plain %.17g keeps only 16
- * digits, and ties would be skipped) and the rowid, so paging is the same
- * keyset paging as every list.
+ * score (as exact text, exact_text in store.c: SQLite's plain %.17g keeps
+ * only 16 digits, and ties would be skipped) and the rowid, so paging is
+ * the same keyset paging as every list.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,9 +156,11 @@ static json_t *render_hit(sqlite3_stmt *st)
     return hit;
 }
 
+/* The rank goes through the cursor as text: exact_text / exact_real
+ * (store.c) make that round trip exact. */
 static const list_sort BY_RANK = {
-    "rank", "printf('%!.17g', bm25(search, 10.0, 1.0, 0.0))",
-    " AND (bm25(search, 10.0, 1.0, 0.0), search.rowid) > (CAST(? AS REAL), ?)",
+    "rank", "exact_text(bm25(search, 10.0, 1.0, 0.0))",
+    " AND (bm25(search, 10.0, 1.0, 0.0), search.rowid) > (exact_real(?), ?)",
     " ORDER BY bm25(search, 10.0, 1.0, 0.0), search.rowid"};
 
 /* ?article= and ?category= as conditions on the joined article a. 0, or -1

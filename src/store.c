@@ -252,6 +252,32 @@ static int on_progress(void *arg)
     return 1;
 }
 
+/* exact_text(x): a REAL as the shortest-safe "%.17g" text, and
+ * exact_real(t): that text back to the same REAL. For keyset cursors on a
+ * computed REAL (search ranks): SQLite's own conversions (printf('%!.17g'),
+ * CAST AS REAL) compute in long double, and where long double is no wider
+ * than double (valgrind, some platforms) the text does not read back to the
+ * same value, and a cursor then returned a page's last row again, forever.
+ * The C library converts exactly with any long double. */
+static void exact_text(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return;
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.17g", sqlite3_value_double(argv[0]));
+    sqlite3_result_text(ctx, buf, -1, SQLITE_TRANSIENT);
+}
+
+static void exact_real(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const char *t = (const char *)sqlite3_value_text(argv[0]);
+    if (!t) return;
+    char *end;
+    double d = strtod(t, &end);
+    if (end != t) sqlite3_result_double(ctx, d);
+}
+
 int store_open(const char *path, store_mode mode, sqlite3 **out, char **errmsg)
 {
     sqlite3 *db = NULL;
@@ -267,8 +293,11 @@ int store_open(const char *path, store_mode mode, sqlite3 **out, char **errmsg)
     /* Defensive: no SQL can corrupt the file (writable_schema, shadow
      * tables written by hand, ...); schema code may only call innocuous
      * functions. Neither is needed by anything essayd runs. */
+    int fflags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
     if (sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL) != SQLITE_OK ||
-        sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)NULL) != SQLITE_OK) {
+        sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)NULL) != SQLITE_OK ||
+        sqlite3_create_function(db, "exact_text", 1, fflags, NULL, exact_text, NULL, NULL) != SQLITE_OK ||
+        sqlite3_create_function(db, "exact_real", 1, fflags, NULL, exact_real, NULL, NULL) != SQLITE_OK) {
         set_errmsg(errmsg, "%s: %s", path, sqlite3_errmsg(db));
         goto fail;
     }

@@ -74,24 +74,24 @@ for start in "/v1/articles?limit=20" "/v1/claims?limit=50&statistic=true" "/v1/e
     done
 done
 
-echo "== calibration: 5 s at $CONNS connections"
-rate=$(wrk -t2 -c"$CONNS" -d5s --timeout 10s -s bench/wrk_random.lua "$BASE" -- "$T/paths" 1 | sed -n 's/^BENCH rps=\([0-9.]*\).*/\1/p')
-secs=$(python3 -c "import math,sys; print(min(900, math.ceil(1.15 * $WANT / max(1.0, $rate)) + 5))")
-echo "calibration: $rate req/s; the run: $secs s for at least $WANT requests"
-
+echo "== wrk -t2 -c$CONNS, 60 s runs one after another until $WANT requests (at most 20 runs)"
 : >"$T/rss"
 (while kill -0 "$PID" 2>/dev/null; do
     awk '/^VmRSS/ {print $2}' "/proc/$PID/status" >>"$T/rss" 2>/dev/null
     sleep 1
 done) &
 sampler=$!
-wrk -t2 -c"$CONNS" -d"${secs}s" --timeout 10s --latency -s bench/wrk_random.lua "$BASE" -- "$T/paths" 2 >"$T/wrk.out" 2>&1
+requests=0
+errors=0
+for run in $(seq 20); do
+    line=$(wrk -t2 -c"$CONNS" -d60s --timeout 10s -s bench/wrk_random.lua "$BASE" -- "$T/paths" "$run" 2>&1 | grep '^BENCH')
+    num() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$line"; }
+    requests=$((requests + $(num requests)))
+    errors=$((errors + $(num status) + $(num connect) + $(num read) + $(num write) + $(num timeout)))
+    echo "run $run: $line"
+    [ "$requests" -ge "$WANT" ] && break
+done
 kill "$sampler" 2>/dev/null
-line=$(grep '^BENCH' "$T/wrk.out")
-echo "$line"
-num() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$line"; }
-requests=$(num requests)
-errors=$(($(num status) + $(num connect) + $(num read) + $(num write) + $(num timeout)))
 python3 - "$T/rss" >"$T/rss.sum" <<'PY'
 import statistics, sys
 rss = [int(x) for x in open(sys.argv[1]) if x.strip()]

@@ -98,7 +98,8 @@ export function registerLimitTests(h) {
   test('query time limit: a search over its --query-timeout-ms is a 503 query-timeout with Retry-After; within it, 200', async () => {
     need('db');
     const tight = await startServer(['--query-timeout-ms', '1', '--cache-mb', '0', '--quiet'], { db: L.db });
-    const normal = await startServer(['--cache-mb', '0', '--quiet'], { db: L.db });
+    // A generous limit, not the default: under valgrind the query takes seconds.
+    const normal = await startServer(['--cache-mb', '0', '--query-timeout-ms', '60000', '--quiet'], { db: L.db });
     try {
       const p = `/v1/search?q=${encodeURIComponent(HEAVY_Q)}`;
       const slow = await req('GET', p, { base: tight.base, allow5xx: true });

@@ -381,6 +381,58 @@ export function registerWriteTests(h) {
     assert.equal(strip(fingerprint()), strip(before));
   });
 
+  // Sends a chunked POST of `total` bytes in 16 KiB chunks over a raw socket;
+  // resolves to the status the server answered (0: none) and whether it cut
+  // the connection before the body was all sent.
+  function chunkedPost(p, total) {
+    const { hostname, port } = new URL(W.base);
+    return new Promise((resolve) => {
+      const sock = net.connect({ host: hostname, port: Number(port) });
+      let data = '';
+      let sent = 0;
+      let cut = false;
+      const timer = setTimeout(() => sock.destroy(), 15_000);
+      const chunk = Buffer.alloc(16384, 'a');
+      const pump = () => {
+        while (sent < total) {
+          sent += chunk.length;
+          const ok = sock.write(`${chunk.length.toString(16)}\r\n`) && sock.write(chunk) && sock.write('\r\n');
+          if (!ok) return sock.once('drain', pump);
+        }
+        sock.write('0\r\n\r\n');
+      };
+      sock.on('connect', () => {
+        sock.write([`POST ${p} HTTP/1.1`, `Host: ${hostname}`, 'Connection: close', 'Transfer-Encoding: chunked',
+          'Content-Type: text/plain; charset=utf-8', `Authorization: ${auth.authorization}`, '', ''].join('\r\n'));
+        pump();
+      });
+      sock.on('data', (c) => (data += c.toString('latin1')));
+      sock.on('error', () => (cut = true));
+      sock.on('close', () => {
+        clearTimeout(timer);
+        const m = /^HTTP\/1\.1 (\d{3})/.exec(data);
+        resolve({ status: m ? Number(m[1]) : 0, text: data, cut: cut || sent < total });
+      });
+    });
+  }
+
+  test('write: a chunked body over --max-body → 413 once read; far over it, the connection is cut; nothing changes', async () => {
+    need('base');
+    const before = fingerprint();
+    // Twice the limit: read and dropped, then the 413 the client can see.
+    const over = await chunkedPost('/v1/articles', 2 * MAX_BODY);
+    assert.equal(over.status, 413, `chunked, 2x the limit: ${over.text.slice(0, 200)}`);
+    assert.match(over.text, /\/problems\/payload-too-large/);
+    // Far over (64x): the server stops reading at 8x and closes; it does
+    // not read 4 MiB for nothing.
+    const far = await chunkedPost('/v1/articles', 64 * MAX_BODY);
+    assert.ok(far.status === 413 || far.status === 0, `chunked, 64x the limit: ${far.status} ${far.text.slice(0, 200)}`);
+    assert.ok(far.cut, 'the server read the whole 4 MiB body');
+    // The server is fine and nothing changed.
+    assert.equal((await send('GET', '/healthz')).status, 200);
+    assert.equal(fingerprint(), before);
+  });
+
   test('write: wrong or missing Content-Type → 415 with Accept-Post; nothing changes', async () => {
     need('base');
     const before = fingerprint();

@@ -2,7 +2,7 @@
 CC ?= cc
 PKGS := libmicrohttpd jansson sqlite3 libpsl libcurl libcrypto zlib
 DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev \
-            libpsl-dev libcurl4-openssl-dev libssl-dev zlib1g-dev curl jq sqlite3 clang libclang-rt-14-dev
+            libpsl-dev libcurl4-openssl-dev libssl-dev zlib1g-dev curl jq sqlite3 clang libclang-rt-14-dev python3
 # Node.js runs the API tests; Debian's nodejs + npm unless a node is already there.
 NODE_PKGS := nodejs npm
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -111,7 +111,7 @@ bench: check-deps
 # client from 127.0.0.2 keeps asking; recovery afterwards. Not part of make test.
 slow: check-deps
 	@$(MAKE) --no-print-directory all
-	$(call install_missing,slowhttptest)
+	$(call install_missing,slowhttptest iproute2)
 	@bash tests/load/slow.sh
 
 # Sustained load (tests/load/sustained.sh): at least 1,000,000 mixed requests

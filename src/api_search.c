@@ -83,11 +83,13 @@ static json_t *snippet_fields(json_t *hit, const char *s)
         if (!snippet) snippet = json_string_lossy(text.data ? text.data : "", text.len);
     }
     sb_free(&text);
-    if (!snippet || json_object_set_new(hit, "snippet", snippet) < 0 || json_object_set_new(hit, "marks", marks) < 0) {
+    /* json_object_set_new takes the value even when it fails: marks is
+     * ours to release only until it has been handed over. */
+    if (!snippet || json_object_set_new(hit, "snippet", snippet) < 0) {
         json_decref(marks);
         return NULL;
     }
-    return hit;
+    return json_object_set_new(hit, "marks", marks) == 0 ? hit : NULL;
 }
 
 /* The page query selects no snippet: SQLite would compute a result column

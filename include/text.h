@@ -23,6 +23,11 @@ bool utf8_valid(const char *buf, size_t len, size_t *bad_at);
  * and advances *i past it. */
 uint32_t utf8_next(const char *s, size_t len, size_t *i);
 
+/* The length of the longest prefix of s, at most max bytes, that ends on
+ * a character boundary (for quoting a bounded piece of text: "%.*s" with
+ * this length never splits a character). s is NUL-terminated. */
+int utf8_cut(const char *s, int max);
+
 /* Decodes the code point ending just before s[i] (i > 0) and returns its
  * starting offset through *start. */
 uint32_t utf8_prev(const char *s, size_t i, size_t *start);

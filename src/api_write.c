@@ -145,8 +145,9 @@ static essay *essay_from_body(request *r, char sha[65])
     if (kind == BODY_TEXT) {
         essay *e = essay_parse(body, r->body_len, &err);
         if (!e) {
-            reply_problem_ext(r, 422, "invalid-essay", "Invalid essay", json_pack("{s:i, s:s}", "line", err.line, "reason", err.text),
-                              "request body:%d: %s", err.line, err.text);
+            /* The reason may quote the body: not necessarily UTF-8. */
+            json_t *why = json_pack("{s:i, s:o}", "line", err.line, "reason", json_string_lossy(err.text, strlen(err.text)));
+            reply_problem_ext(r, 422, "invalid-essay", "Invalid essay", why, "request body:%d: %s", err.line, err.text);
             return NULL;
         }
         sha256_hex(body, r->body_len, sha);
@@ -172,8 +173,8 @@ static essay *essay_from_body(request *r, char sha[65])
     essay_draft_free(d);
     if (!e) {
         sb_free(&text);
-        reply_problem_ext(r, 422, "invalid-essay", "Invalid essay", json_pack("{s:s}", "reason", err.text), "%s",
-                          err.text);
+        json_t *why = json_pack("{s:o}", "reason", json_string_lossy(err.text, strlen(err.text)));
+        reply_problem_ext(r, 422, "invalid-essay", "Invalid essay", why, "%s", err.text);
         return NULL;
     }
     sha256_hex(text.data ? text.data : "", text.len, sha);

@@ -432,7 +432,7 @@ static int same(const char *field, const char *want, const char *got, essay_erro
     if (!got)
         set_error(err, "%s: is lost when the essay text is read back", field);
     else
-        set_error(err, "%s: reads back as \"%.60s\" from the essay text", field, got);
+        set_error(err, "%s: reads back as \"%.*s\" from the essay text", field, utf8_cut(got, 60), got);
     return -1;
 }
 
@@ -617,7 +617,7 @@ static int take_paragraphs(const json_t *a, essay_draft *d, essay_error *err)
         if (json_is_object(item)) {
             const char *unknown = unknown_member(item, known, PARAGRAPH_READ_ONLY);
             if (unknown) {
-                set_error(err, "%s: unknown member '%.40s'", name, unknown);
+                set_error(err, "%s: unknown member '%.*s'", name, utf8_cut(unknown, 40), unknown);
                 return -1;
             }
             text = json_object_get(item, "text");
@@ -663,7 +663,7 @@ static int take_endnotes(const json_t *a, essay_draft *d, essay_error *err)
         }
         const char *unknown = unknown_member(item, known, ENDNOTE_READ_ONLY);
         if (unknown) {
-            set_error(err, "endnotes[%zu]: unknown member '%.40s'", k, unknown);
+            set_error(err, "endnotes[%zu]: unknown member '%.*s'", k, utf8_cut(unknown, 40), unknown);
             return -1;
         }
         const json_t *num = json_object_get(item, "n"), *raw = json_object_get(item, "raw");
@@ -694,7 +694,7 @@ essay_draft *essay_draft_from_json(const json_t *root, essay_error *err)
     }
     const char *unknown = unknown_member(root, ARTICLE_MEMBERS, ARTICLE_READ_ONLY);
     if (unknown) {
-        set_error(err, "unknown member '%.60s'", unknown);
+        set_error(err, "unknown member '%.*s'", utf8_cut(unknown, 60), unknown);
         return NULL;
     }
     essay_draft *d = calloc(1, sizeof *d);

@@ -631,8 +631,10 @@ void reply_bad_param(request *r, const char *name, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(reason, sizeof reason, fmt, ap);
     va_end(ap);
+    /* Both may carry what the client sent: not necessarily UTF-8, and the
+     * reason may be cut inside a character. */
     json_t *n = json_string_lossy(name, strlen(name));
-    json_t *p = json_pack("[{s:o, s:s}]", "name", n, "reason", reason);
+    json_t *p = json_pack("[{s:o, s:o}]", "name", n, "reason", json_string_lossy(reason, strlen(reason)));
     if (!p) {
         reply_static_500(r);
         return;

@@ -41,7 +41,9 @@ static int put_term(strbuf *out, const term *t)
     size_t cps = utf8_cp_count(t->s, t->len);
     if (cps >= 5) {
         size_t keep = cps - 4 < 4 ? 4 : cps - 4, i = 0;
-        for (size_t k = 0; k < keep; k++) utf8_next(t->s, t->len, &i);
+        /* i < len as well: on bytes that are not UTF-8, utf8_cp_count and
+         * utf8_next can disagree on where characters end. */
+        for (size_t k = 0; k < keep && i < t->len; k++) utf8_next(t->s, t->len, &i);
         term shorter = *t;
         shorter.len = i;
         if (sb_puts(out, " OR ") < 0 || put_string(out, &shorter) < 0 || sb_putc(out, '*') < 0) return -1;

@@ -32,6 +32,15 @@ bad:
     return false;
 }
 
+int utf8_cut(const char *s, int max)
+{
+    int n = 0;
+    while (n < max && s[n]) n++;
+    if (s[n]) /* cut short: step back over continuation bytes to the start of the split character */
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
+    return n;
+}
+
 uint32_t utf8_next(const char *str, size_t len, size_t *i)
 {
     const unsigned char *s = (const unsigned char *)str;

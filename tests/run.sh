@@ -13,7 +13,8 @@
 #      (tests/hostile/), damaged and deleted databases, a full disk and
 #      short memory (tests/faults/)
 #   5. 1, 3 and 4 again under ASan + UBSan    (build-san/, leaks checked at exit),
-#      with the fuzz corpus replayed through the fuzz target (tests/fuzz/)
+#      with the fuzz corpora replayed through the fuzz targets and 10 s of
+#      libFuzzer on each (tests/fuzz/)
 #
 # Each suite prints its own "N passed, N failed" last; this script adds
 # them up. A suite that crashes or prints no such line counts as a failure.
@@ -113,6 +114,7 @@ suite "faults: damaged, deleted, full disk, short memory (build/essayd)" env ESS
 if build SANITIZE=address,undefined CC=clang; then
     suite "unit (ASan+UBSan)" unit_suite build-san
     suite "fuzz corpus replay (ASan+UBSan)" bash tests/fuzz/replay.sh
+    suite "fuzz smoke: 10 s of libFuzzer per target" bash tests/fuzz/run.sh 10
     suite "cli (ASan+UBSan)" env ESSAYD_BIN=build-san/essayd bash tests/cli/run.sh
     suite "cli export round trip (ASan+UBSan)" env ESSAYD_BIN=build-san/essayd bash tests/cli/export.sh
     suite "api (ASan+UBSan)" env ESSAYD_BIN=build-san/essayd node tests/api/run.mjs

@@ -101,6 +101,9 @@ first, last = statistics.median(rss[:q]), statistics.median(rss[-q:])
 print(f"{first:.0f} {last:.0f} {max(rss)} {n} {100.0 * (last - first) / first:.1f}")
 PY
 read -r first last peak samples growth <"$T/rss.sum"
+# What the server said besides the access log (off: --quiet): libmicrohttpd's
+# reasons for any connection it closed.
+grep -v '^essayd: \(listening\|writes\)' "$T/err" | sort | uniq -c | sort -rn | head -10
 echo "requests $requests, errors $errors; RSS (KiB, $samples samples): first quarter median $first, last quarter median $last ($growth%), peak $peak"
 check "at least $WANT requests ($requests)" test "$requests" -ge "$WANT"
 check "no errors: no non-2xx answer, no socket error, no timeout ($errors)" test "$errors" -eq 0

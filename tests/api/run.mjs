@@ -46,8 +46,8 @@ const CORPUS_DIR = path.join(ROOT, 'db/corpus');
 const FIXTURE_DIR = path.join(ROOT, 'tests/fixtures/api');
 const CSL_SCHEMA_PATH = path.join(ROOT, 'tests/schema/csl-data.json');
 const OVERALL_TIMEOUT_MS = Number(process.env.ESSAYD_API_TIMEOUT_MS) || 120_000; // hard limit for the whole run
-const TEST_TIMEOUT_MS = 30_000;
-const REQUEST_TIMEOUT_MS = 10_000;
+const TEST_TIMEOUT_MS = Number(process.env.ESSAYD_API_TEST_MS) || 30_000; // per test; raised under valgrind
+const REQUEST_TIMEOUT_MS = Number(process.env.ESSAYD_API_REQUEST_MS) || 10_000; // raised under valgrind
 const STARTUP_TIMEOUT_MS = 15_000;
 const SHUTDOWN_TIMEOUT_MS = Number(process.env.ESSAYD_API_SHUTDOWN_MS) || 5_000; // valgrind's exit leak check takes longer
 

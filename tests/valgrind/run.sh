@@ -35,7 +35,7 @@ suite() { # suite NAME COMMAND...
     [ -n "$line" ] || total_fail=$((total_fail + 1))
 }
 suite "hostile requests" env ESSAYD_BIN="$T/essayd" HOSTILE_TIMEOUT_MS=900000 node tests/hostile/run.mjs
-suite "api" env ESSAYD_BIN="$T/essayd" ESSAYD_API_TIMEOUT_MS=1200000 ESSAYD_API_SHUTDOWN_MS=30000 node tests/api/run.mjs
+suite "api" env ESSAYD_BIN="$T/essayd" ESSAYD_API_TIMEOUT_MS=1200000 ESSAYD_API_SHUTDOWN_MS=30000 ESSAYD_API_TEST_MS=180000 ESSAYD_API_REQUEST_MS=120000 node tests/api/run.mjs
 
 # Every process's report: valgrind writes nothing in -q mode unless it found something.
 logs=$(ls "$T"/vg.*.log 2>/dev/null | wc -l)

@@ -24,15 +24,7 @@
 #include "sentences.h"
 #include "text.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                      \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            fprintf(stderr, "%s:%d: invariant violated: %s\n", __FILE__, __LINE__, #cond); \
-            abort();                                                                     \
-        }                                                                                \
-    } while (0)
+#include "fuzz_support.h" /* CHECK, LLVMFuzzerTestOneInput */
 
 /* ---- small predicates ---------------------------------------------------- */
 

@@ -247,30 +247,26 @@ typedef struct {
     const char *transfer_encoding, *host, *bad_name;
 } framing;
 
-/* RFC 9110 5.1: a field name is a token. libmicrohttpd 0.9.75 keeps a name
- * with a space before the colon ("Content-Length : 5") as a different
- * header, so a body length a proxy would honour is ignored here. */
-static bool is_token(const char *s)
+/* Is s non-empty and made only of ASCII letters, digits and the bytes in
+ * punct? (strchr would also match the NUL terminator; *s is never NUL in
+ * the loop.) */
+static bool alnum_or(const char *s, const char *punct)
 {
     if (!*s) return false;
     for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-              strchr("!#$%&'*+-.^_`|~", *s)))
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || strchr(punct, *s)))
             return false;
     return true;
 }
 
+/* RFC 9110 5.1: a field name is a token. libmicrohttpd 0.9.75 keeps a name
+ * with a space before the colon ("Content-Length : 5") as a different
+ * header, so a body length a proxy would honour is ignored here. */
+static bool is_token(const char *s) { return alnum_or(s, "!#$%&'*+-.^_`|~"); }
+
 /* RFC 9110 7.2 / RFC 3986 3.2.2: host [":" port], a reg-name, an IPv4
  * address or a bracketed IPv6 literal. */
-static bool is_host(const char *s)
-{
-    if (!*s) return false;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-              strchr("-._~%!$&'()*+,;=:[]", *s)))
-            return false;
-    return true;
-}
+static bool is_host(const char *s) { return alnum_or(s, "-._~%!$&'()*+,;=:[]"); }
 
 static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {

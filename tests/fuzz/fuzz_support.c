@@ -17,18 +17,6 @@ char *fz_strndup(const uint8_t *data, size_t size)
     return s;
 }
 
-bool fz_known(const char *id)
-{
-    const char *list = getenv("FUZZ_KNOWN_BUGS");
-    size_t n = strlen(id);
-    for (const char *p = list; p && *p;) {
-        size_t k = strcspn(p, ",");
-        if (k == n && strncmp(p, id, n) == 0) return true;
-        p += k + (p[k] == ',');
-    }
-    return false;
-}
-
 bool fz_utf8(const char *s, size_t len) { return !memchr(s, '\0', len) && utf8_valid(s, len, NULL); }
 
 char *fz_json_roundtrip(const json_t *j, size_t flags)

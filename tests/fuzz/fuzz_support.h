@@ -46,12 +46,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
         }                                                                                    \
     } while (0)
 
-/* Is id (a short name of a reported, not yet fixed bug, as the CHECK that
- * catches it names it) listed in the environment variable FUZZ_KNOWN_BUGS
- * (comma-separated)? Lets a long run go on past a bug already reported;
- * every check is on by default. */
-bool fz_known(const char *id);
-
 /* A NUL-terminated malloc'd copy of data[0..size) (never NULL: aborts). */
 char *fz_strndup(const uint8_t *data, size_t size);
 

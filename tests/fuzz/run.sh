@@ -16,8 +16,6 @@
 # crash, leak, timeout or out-of-memory). Exits 1 if any failed.
 #
 # FUZZ_CC: the clang to build with (default clang; it must have libFuzzer).
-# FUZZ_KNOWN_BUGS: comma-separated ids of reported bugs whose checks to
-# skip so that a long run can go on past them (fuzz_support.h, fz_known).
 # Extra libFuzzer flags: FUZZ_FLAGS="-seed=1 -only_ascii=1".
 set -u
 cd "$(dirname "$0")/../.."

@@ -848,7 +848,7 @@ const ROWS = [
   { name: 'method of 1000 letters', send: req('A'.repeat(1000), '/v1/articles'), expect: [400, 501], mhd: [400] },
 
   // ---- protocol --------------------------------------------------------------------------------
-  { name: 'HTTP/1.1 without Host', send: 'GET /v1/articles/1 HTTP/1.1\r\n\r\n', expect: 400, mhd: [400], closes: true },
+  { name: 'HTTP/1.1 without Host', send: 'GET /v1/articles/1 HTTP/1.1\r\n\r\n', expect: 400, closes: true },
   { name: 'HTTP/1.1 with two Host headers', send: get('/v1/articles/1', 'Host: evil.example\r\n'), expect: 400, mhd: [400] },
   { name: 'Host with an invalid value', send: 'GET /v1/articles/1 HTTP/1.1\r\nHost: a b/c\r\n\r\n', expect: 400, mhd: [400] },
   { name: 'HTTP/1.0 without Host', send: 'GET /v1/articles/1 HTTP/1.0\r\n\r\n', expect: 200, closes: true },
@@ -884,6 +884,23 @@ const ROWS = [
     only: true,
   },
   { name: 'obsolete line folding', send: get('/v1/articles/1', 'X-Folded: a\r\n b\r\n'), expect: [200, 400], mhd: [400] },
+  // libmicrohttpd 0.9.75 turns "Content-Length: 1\r\n 0" into a header named "Content-Length0" and reads
+  // the request as bodiless, so the body would be served as the next request.
+  {
+    name: 'Content-Length folded over two lines (smuggling)',
+    send: req('POST', '/v1/articles', 'Content-Type: text/plain\r\nContent-Length: 4\r\n 5\r\n', SMUGGLED),
+    expect: 400,
+    closes: true,
+    only: true,
+  },
+  {
+    name: 'Transfer-Encoding folded over two lines (smuggling)',
+    send: req('POST', '/v1/articles', 'Content-Type: text/plain\r\nTransfer-Encoding: chunked\r\n identity\r\n', `0\r\n\r\n${SMUGGLED}`),
+    expect: 400,
+    closes: true,
+    only: true,
+  },
+  { name: 'Host folded over two lines (no Host left)', send: 'GET /v1/articles/1 HTTP/1.1\r\nHost: 127.0.0.1\r\n x\r\n\r\n', expect: 400, closes: true },
   { name: 'bare LF line ends', send: 'GET /v1/articles/1 HTTP/1.1\nHost: 127.0.0.1\n\n', expect: [200, 400], mhd: [400] },
   { name: 'NUL byte in a header value', send: get('/v1/articles/1', 'X-Nul: a\x00b\r\n'), expect: [200, 400], mhd: [400] },
   { name: 'asterisk target on GET', send: 'GET * HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n', expect: [400, 404], mhd: [400] },

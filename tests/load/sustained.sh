@@ -83,12 +83,31 @@ done) &
 sampler=$!
 requests=0
 errors=0
+settle=()
 for run in $(seq 20); do
+    # wrk's connections count against the per-address limit (256, the same
+    # number as wrk opens) until the server has seen them close, which can
+    # take it a moment after a round that ended with requests in flight: a
+    # new round started at once had some of its connections refused
+    # ("Server reached connection limit", wrk "read" errors; reproduced with
+    # 2 s rounds back to back). So each round starts when the server holds
+    # no connection but the one that asks.
+    waited=0
+    for _ in $(seq 100); do
+        open=$(curl -s "$BASE/metrics" | awk '/^essayd_http_open_connections / {print $2}')
+        [ "${open:-9}" -le 1 ] && break
+        sleep 0.05
+        waited=$((waited + 50))
+    done
+    settle+=("$waited")
     line=$(wrk -t2 -c"$CONNS" -d60s --timeout 10s -s bench/wrk_random.lua "$BASE" -- "$T/paths" "$run" 2>&1 | grep '^BENCH')
     num() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$line"; }
     requests=$((requests + $(num requests)))
     errors=$((errors + $(num status) + $(num connect) + $(num read) + $(num write) + $(num timeout)))
-    echo "run $run: $line"
+    # Where the memory goes, round by round: resident size now, and what the
+    # response cache (bounded by --cache-mb) holds of it.
+    cache=$(curl -s "$BASE/metrics" | awk '/^essayd_cache_bytes / {printf "%.1f", $2 / 1048576}')
+    echo "run $run: $line rss_kib=$(awk '/^VmRSS/ {print $2}' "/proc/$PID/status") cache_mib=$cache"
     [ "$requests" -ge "$WANT" ] && break
 done
 kill "$sampler" 2>/dev/null
@@ -104,6 +123,7 @@ read -r first last peak samples growth <"$T/rss.sum"
 # What the server said besides the access log (off: --quiet): libmicrohttpd's
 # reasons for any connection it closed.
 grep -v '^essayd: \(listening\|writes\)' "$T/err" | sort | uniq -c | sort -rn | head -10
+echo "waited for the previous round's connections to close (ms, per round): ${settle[*]}"
 echo "requests $requests, errors $errors; RSS (KiB, $samples samples): first quarter median $first, last quarter median $last ($growth%), peak $peak"
 check "at least $WANT requests ($requests)" test "$requests" -ge "$WANT"
 check "no errors: no non-2xx answer, no socket error, no timeout ($errors)" test "$errors" -eq 0

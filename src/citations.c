@@ -45,6 +45,14 @@ static bool host_is_plausible(const char *h)
     return strchr(h, '.') != NULL;
 }
 
+static const char *find_ci(const char *s, size_t len, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (size_t i = 0; i + n <= len; i++)
+        if (strncasecmp(s + i, needle, n) == 0) return s + i;
+    return NULL;
+}
+
 /* Fills url, host and domain from the candidate u[0..n). Leaves them NULL
  * when libcurl does not accept it as an http(s) URL. */
 static int set_url(citation *c, const char *u, size_t n)
@@ -68,7 +76,11 @@ static int set_url(citation *c, const char *u, size_t n)
     if (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0) goto done;
     if (curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK) goto done;
     for (char *p = host; *p; p++) *p = (char)tolower((unsigned char)*p);
-    if (!host_is_plausible(host)) goto done;
+    /* The host must be as written: one libcurl had to rewrite (the numeric
+     * shorthand "http://05/" read as 0.0.0.5, percent-encoded bytes) is
+     * not an address the reader can find in the link, and rewriting would
+     * slip a one-label name past the dot required below. */
+    if (!host_is_plausible(host) || !find_ci(sb.data, sb.len, host)) goto done;
     if (!(c->url = sb_take(&sb)) || !(c->host = strdup(host))) {
         rc = -1;
         goto done;
@@ -118,14 +130,6 @@ static int find_url(const char *s, size_t len, citation *c, size_t *cut)
         return set_url(c, s + i, e - i);
     }
     return 0;
-}
-
-static const char *find_ci(const char *s, size_t len, const char *needle)
-{
-    size_t n = strlen(needle);
-    for (size_t i = 0; i + n <= len; i++)
-        if (strncasecmp(s + i, needle, n) == 0) return s + i;
-    return NULL;
 }
 
 /* The first occurrence of word in s[0..len) that is followed by white space

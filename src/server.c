@@ -308,8 +308,9 @@ static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const c
  * of two Content-Length headers and serves the rest as a new request, and
  * waits for the idle timeout on a transfer coding it does not know. So:
  * one Content-Length at most, never with Transfer-Encoding, and no
- * transfer coding but chunked. Returns the status to answer (0: fine),
- * with the reason in *detail. */
+ * transfer coding but chunked. Host is checked here too (one, valid, and
+ * present in HTTP/1.1). Returns the status to answer (0: fine), with the
+ * reason in *detail. */
 static unsigned framing_error(struct MHD_Connection *conn, const char *version, const char **detail)
 {
     framing f = {0};

@@ -15,7 +15,7 @@ CC := $(FUZZ_CC)
 PKGS := libmicrohttpd jansson sqlite3 libpsl libcurl libcrypto zlib
 OBJ := build/fuzz-obj
 BIN := build/fuzz
-TARGETS := essay json_body search_query cursor query_params
+TARGETS := essay sentences citation json_body search_query cursor query_params
 
 SAN := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -fno-omit-frame-pointer $(SAN) \
@@ -35,7 +35,7 @@ LIB_OBJ := $(LIB_SRC:src/%.c=$(OBJ)/%.o) $(OBJ)/embedded.o
 LIB := $(OBJ)/libessayd-fuzz.a
 HEADERS := $(wildcard include/*.h)
 MIGRATIONS := $(sort $(wildcard db/migrations/*.sql))
-SUPPORT := tests/fuzz/fuzz_support.c tests/fuzz/fuzz_support.h
+SUPPORT := tests/fuzz/fuzz_support.c tests/fuzz/fuzz_support.h tests/fuzz/essay_checks.c tests/fuzz/essay_checks.h
 
 FUZZERS := $(TARGETS:%=$(BIN)/fuzz_%)
 REPLAYS := $(TARGETS:%=$(BIN)/fuzz_%-replay)
@@ -62,9 +62,9 @@ $(OBJ)/gen $(BIN):
 
 # A target may include any src/*.c, so it depends on all of them.
 $(BIN)/fuzz_%: tests/fuzz/fuzz_%.c $(SUPPORT) $(LIB) $(LIB_SRC) $(HEADERS) | $(BIN)
-	$(CC) $(BASE) $(TARGET_WARN) $(ROOT_DEF) -fsanitize=fuzzer $< tests/fuzz/fuzz_support.c $(LIB) \
+	$(CC) $(BASE) $(TARGET_WARN) $(ROOT_DEF) -fsanitize=fuzzer $< tests/fuzz/fuzz_support.c tests/fuzz/essay_checks.c $(LIB) \
 	  $(WRAP) $(LIBS) -o $@
 
 $(BIN)/fuzz_%-replay: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(SUPPORT) $(LIB) $(LIB_SRC) $(HEADERS) | $(BIN)
-	$(CC) $(BASE) $(TARGET_WARN) $(ROOT_DEF) tests/fuzz/replay_main.c $< tests/fuzz/fuzz_support.c $(LIB) \
+	$(CC) $(BASE) $(TARGET_WARN) $(ROOT_DEF) tests/fuzz/replay_main.c $< tests/fuzz/fuzz_support.c tests/fuzz/essay_checks.c $(LIB) \
 	  $(WRAP) $(LIBS) -o $@

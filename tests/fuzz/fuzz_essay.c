@@ -4,8 +4,12 @@
  * Feeds arbitrary bytes to essay_parse, which must accept any input: it
  * either rejects it with an error or returns a tree. A returned tree is
  * walked and every invariant the headers document is checked, aborting on
- * the first violation. The same bytes then go straight to the lower-level
- * parsers (sentences_split, strip_markers, citation_parse, date_parse_iso,
+ * the first violation. The tree is then stored (an in-memory database, the
+ * importer's store_import) and rendered as GET /v1/articles/{id} renders
+ * it (render_article_full): the JSON must re-parse and say what the tree
+ * says, claim by claim and endnote by endnote; the transaction is rolled
+ * back. The same bytes then go straight to the lower-level parsers
+ * (sentences_split, strip_markers, citation_parse, date_parse_iso,
  * slugify), whose outputs are checked the same way.
  *
  * Build and run: see tests/fuzz/README.md. Every allocation is released:
@@ -18,240 +22,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "citations.h"
 #include "dates.h"
 #include "essay.h"
+#include "render.h"
 #include "sentences.h"
+#include "store.h"
 #include "text.h"
 
+#include "essay_checks.h"
 #include "fuzz_support.h" /* CHECK, LLVMFuzzerTestOneInput */
-
-/* ---- small predicates ---------------------------------------------------- */
-
-static bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-/* s is a NUL-terminated, valid UTF-8 string. */
-static void check_str(const char *s)
-{
-    CHECK(s != NULL);
-    CHECK(utf8_valid(s, strlen(s), NULL));
-}
-
-/* off is a code point boundary of s[0..len). */
-static bool on_boundary(const char *s, size_t len, size_t off)
-{
-    return off <= len && (off == len || ((unsigned char)s[off] & 0xC0) != 0x80);
-}
-
-/* Everything in s[b..e) is white space. */
-static void check_space_only(const char *s, size_t b, size_t e)
-{
-    CHECK(b <= e);
-    size_t i = b;
-    while (i < e) {
-        uint32_t c = utf8_next(s, e, &i);
-        CHECK(uc_is_space(c));
-    }
-}
-
-/* s[0..len) neither starts nor ends with white space (len may be 0). */
-static void check_trimmed(const char *s, size_t len)
-{
-    size_t b, e;
-    utf8_trim(s, len, &b, &e);
-    CHECK(b == 0);
-    CHECK(e == len);
-}
-
-/* ^\d{4}(-\d{2}(-\d{2})?)?$, and a date that exists. */
-static void check_iso_date(const char *s)
-{
-    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    check_str(s);
-    size_t n = strlen(s);
-    CHECK(n == 4 || n == 7 || n == 10);
-    for (size_t i = 0; i < n; i++) {
-        if (i == 4 || i == 7) CHECK(s[i] == '-');
-        else CHECK(is_digit(s[i]));
-    }
-    int y = atoi(s);
-    if (n >= 7) {
-        int m = (s[5] - '0') * 10 + (s[6] - '0');
-        CHECK(m >= 1 && m <= 12);
-        if (n == 10) {
-            int d = (s[8] - '0') * 10 + (s[9] - '0');
-            bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-            CHECK(d >= 1 && d <= mdays[m - 1]);
-            CHECK(!(m == 2 && d == 29 && !leap));
-        }
-    }
-}
-
-/* ^[a-z0-9]+(-[a-z0-9]+)*$, and not all digits. */
-static void check_slug(const char *s)
-{
-    CHECK(s != NULL);
-    size_t n = strlen(s);
-    CHECK(n > 0);
-    CHECK(s[0] != '-' && s[n - 1] != '-');
-    bool all_digits = true;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        CHECK((c >= 'a' && c <= 'z') || is_digit(c) || c == '-');
-        if (c == '-') CHECK(s[i + 1] != '-');
-        if (!is_digit(c)) all_digits = false;
-    }
-    CHECK(!all_digits);
-}
-
-/* A marker's bytes are '[', 1 to 4 digits worth n (n >= 1), ']'. */
-static void check_marker_bytes(const char *s, size_t b, size_t e, int n)
-{
-    CHECK(n >= 1 && n <= ESSAY_MAX_ENDNOTE);
-    CHECK(e >= b + 3 && e <= b + 6);
-    CHECK(s[b] == '[' && s[e - 1] == ']');
-    int v = 0;
-    for (size_t i = b + 1; i + 1 < e; i++) {
-        CHECK(is_digit(s[i]));
-        v = v * 10 + (s[i] - '0');
-    }
-    CHECK(v == n);
-}
-
-/* ---- dates ------------------------------------------------------------- */
-
-static void check_date_parse(const char *s, size_t len)
-{
-    char out[11];
-    memset(out, 'x', sizeof out);
-    if (date_parse_iso(s, len, out) != 0) {
-        CHECK(out[0] == '\0'); /* "out is then left empty" */
-        return;
-    }
-    CHECK(memchr(out, '\0', sizeof out) != NULL);
-    check_iso_date(out);
-    /* The ISO forms are themselves accepted, with the same result. */
-    char again[11];
-    CHECK(date_parse_iso(out, strlen(out), again) == 0);
-    CHECK(strcmp(out, again) == 0);
-}
-
-/* ---- citations --------------------------------------------------------- */
-
-/* strict: the source had no NUL byte, so a field's strlen is its length
- * (essay_parse rejects NUL; the direct citation_parse call does not). */
-static void check_citation(const citation *c, bool strict)
-{
-    const char *const fields[] = {c->author, c->date,  c->title, c->publisher,
-                                  c->retrieved, c->url, c->host, c->domain};
-    for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++)
-        if (fields[k]) {
-            check_str(fields[k]);
-            if (strict) CHECK(fields[k][0] != '\0'); /* NULL, never an empty guess */
-        }
-    if (c->date) check_iso_date(c->date);
-    if (c->retrieved) check_iso_date(c->retrieved);
-    if (c->host) CHECK(c->url != NULL);
-    if (c->domain) {
-        /* The registrable domain is the host or a suffix of it. */
-        CHECK(c->host != NULL);
-        size_t hl = strlen(c->host), dl = strlen(c->domain);
-        CHECK(dl <= hl);
-        CHECK(strcmp(c->host + hl - dl, c->domain) == 0);
-        CHECK(dl == hl || c->host[hl - dl - 1] == '.');
-    }
-}
-
-static void check_citation_parse(const char *raw, size_t len)
-{
-    citation c;
-    if (citation_parse(raw, len, &c) != 0) return; /* allocation failure only */
-    check_citation(&c, memchr(raw, '\0', len) == NULL);
-    citation_free(&c);
-    CHECK(c.author == NULL && c.url == NULL && c.domain == NULL); /* zeroed */
-}
-
-/* ---- claims ------------------------------------------------------------ */
-
-typedef struct {
-    int n;
-    size_t b, e;
-} mark;
-
-/* Markers of para[0..len), left to right, as marker_at finds them. */
-static mark *find_marks(const char *para, size_t len, size_t *count)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++)
-        if (marker_at(para, len, i, NULL)) n++;
-    mark *v = malloc((n ? n : 1) * sizeof *v);
-    CHECK(v != NULL);
-    size_t k = 0;
-    for (size_t i = 0; i < len;) {
-        int num = 0;
-        size_t m = marker_at(para, len, i, &num);
-        if (!m) {
-            i++;
-            continue;
-        }
-        CHECK(k < n);
-        v[k++] = (mark){num, i, i + m};
-        i += m;
-    }
-    CHECK(k == n); /* markers never overlap */
-    *count = n;
-    return v;
-}
-
-/* The claims of one paragraph (claims[k] at stride bytes apart, so that
- * both claim[] and essay_claim[] can be walked) tile para[0..len) as
- * sentences.h says, and carry the paragraph's markers in order. */
-static void check_claims(const char *para, size_t len, bool in_quote, const char *base, size_t stride,
-                         size_t nclaims, const mark *marks, size_t nmarks)
-{
-    size_t prev_end = 0, next_mark = 0;
-    for (size_t k = 0; k < nclaims; k++) {
-        const claim *c = (const claim *)(const void *)(base + k * stride);
-        CHECK(c->byte_start >= prev_end);
-        CHECK(c->byte_start < c->byte_end); /* a claim is never empty */
-        CHECK(c->byte_end <= len);
-        CHECK(on_boundary(para, len, c->byte_start));
-        CHECK(on_boundary(para, len, c->byte_end));
-        check_space_only(para, prev_end, c->byte_start);
-        /* The range starts and ends on a non-space: "trimmed". */
-        check_trimmed(para + c->byte_start, c->byte_end - c->byte_start);
-
-        CHECK(c->start == utf8_cp_count(para, c->byte_start));
-        CHECK(c->end == utf8_cp_count(para, c->byte_end));
-        CHECK(c->start_utf16 == utf8_utf16_count(para, c->byte_start));
-        CHECK(c->end_utf16 == utf8_utf16_count(para, c->byte_end));
-
-        CHECK(c->text != NULL);
-        check_str(c->text);
-        char *stripped = strip_markers(para + c->byte_start, c->byte_end - c->byte_start);
-        CHECK(stripped != NULL);
-        CHECK(strcmp(stripped, c->text) == 0);
-        free(stripped);
-
-        /* endnotes: exactly the markers inside the range, in order. */
-        CHECK((c->nendnotes == 0) == (c->endnotes == NULL));
-        for (size_t j = 0; j < c->nendnotes; j++) {
-            CHECK(next_mark < nmarks);
-            CHECK(marks[next_mark].b >= c->byte_start && marks[next_mark].e <= c->byte_end);
-            CHECK(c->endnotes[j] == marks[next_mark].n);
-            next_mark++;
-        }
-        CHECK(next_mark == nmarks || marks[next_mark].b >= c->byte_end);
-
-        /* The flags are the exposed predicates on the text. */
-        CHECK(c->quote == (in_quote || text_has_quotation(c->text)));
-        CHECK(c->statistic == text_is_statistic(c->text));
-        CHECK(c->normative == text_is_normative(c->text));
-        prev_end = c->byte_end;
-    }
-    check_space_only(para, prev_end, len);
-    CHECK(next_mark == nmarks); /* every marker belongs to some claim */
-}
 
 /* ---- the essay tree ---------------------------------------------------- */
 
@@ -342,6 +124,134 @@ static void check_essay(const essay *e)
     }
 }
 
+/* ---- the tree as the server serves it ----------------------------------- */
+
+static bool same_str(const char *a, const char *b) { return (!a && !b) || (a && b && strcmp(a, b) == 0); }
+
+static json_int_t int_of(const json_t *o, const char *key)
+{
+    const json_t *v = json_object_get(o, key);
+    CHECKF(json_is_integer(v), "\"%s\" is not an integer", key);
+    return json_integer_value(v);
+}
+
+static bool bool_of(const json_t *o, const char *key)
+{
+    const json_t *v = json_object_get(o, key);
+    CHECKF(json_is_boolean(v), "\"%s\" is not a boolean", key);
+    return json_is_true(v);
+}
+
+static sqlite3 *fuzz_db;
+
+static sqlite3 *db_get(void)
+{
+    if (fuzz_db) return fuzz_db;
+    char *msg = NULL;
+    CHECK(store_global_init() == 0);
+    if (store_open(":memory:", STORE_READ_WRITE, &fuzz_db, &msg) < 0) {
+        fprintf(stderr, "fuzz_essay: cannot open an in-memory database: %s\n", msg ? msg : "?");
+        abort();
+    }
+    return fuzz_db;
+}
+
+/* Stores e (parsed from src[0..len)) as the importer does, renders it as
+ * GET /v1/articles/{id} does, and checks the JSON against the tree. */
+static void check_rendered(const essay *e, const char *src, size_t len)
+{
+    sqlite3 *db = db_get();
+    char sha[65], *msg = NULL;
+    sha256_hex(src, len, sha);
+    CHECKF(store_begin(db, &msg) == 0, "BEGIN: %s", msg ? msg : "?");
+    import_result res;
+    memset(&res, 0, sizeof res);
+    CHECKF(store_import(db, e, "fuzz.txt", sha, &res, &msg) == 0, "store_import refuses a parsed essay: %s",
+           msg ? msg : "?");
+    CHECK(res.outcome == IMPORT_IMPORTED);
+
+    sqlite3_stmt *st = store_stmt(db, "SELECT " ARTICLE_COLUMNS " FROM articles a WHERE a.id = ?");
+    CHECK(st != NULL);
+    sqlite3_bind_int64(st, 1, res.article_id);
+    CHECK(sqlite3_step(st) == SQLITE_ROW);
+    json_t *a = render_article_full(db, st);
+    sqlite3_reset(st);
+    CHECKF(a != NULL, "render_article_full fails on a stored essay");
+    free(fz_json_roundtrip(a, JSON_COMPACT | JSON_PRESERVE_ORDER));
+
+    CHECK(int_of(a, "id") == res.article_id);
+    CHECK(same_str(json_string_value(json_object_get(a, "title")), e->title));
+    CHECK(same_str(json_string_value(json_object_get(a, "source_sha256")), sha));
+    CHECK(int_of(a, "paragraph_count") == (json_int_t)e->nparagraphs);
+    CHECK(int_of(a, "claim_count") == (json_int_t)e->nclaims);
+    CHECK(int_of(a, "endnote_count") == (json_int_t)e->nendnotes);
+    CHECK(int_of(a, "word_count") == (json_int_t)e->word_count);
+
+    const json_t *paras = json_object_get(a, "paragraphs");
+    CHECK(json_array_size(paras) == e->nparagraphs);
+    for (size_t p = 0; p < e->nparagraphs; p++) {
+        const json_t *jp = json_array_get(paras, p);
+        CHECK(int_of(jp, "index") == (json_int_t)p);
+        CHECK(same_str(json_string_value(json_object_get(jp, "text")), e->paragraphs[p].text));
+        CHECK(json_array_size(json_object_get(jp, "markers")) == e->paragraphs[p].nmarkers);
+    }
+
+    /* Claims: the tree's offsets, texts, flags and markers, and each
+     * marker's endnote id exactly when the essay has that endnote. */
+    const json_t *claims = json_object_get(a, "claims"), *notes = json_object_get(a, "endnotes");
+    CHECK(json_array_size(claims) == e->nclaims);
+    for (size_t k = 0; k < e->nclaims; k++) {
+        const essay_claim *ec = &e->claims[k];
+        const json_t *jc = json_array_get(claims, k);
+        CHECK(int_of(jc, "index") == (json_int_t)k);
+        CHECK(int_of(jc, "paragraph") == (json_int_t)ec->paragraph);
+        CHECK(int_of(jc, "start") == (json_int_t)ec->c.start && int_of(jc, "end") == (json_int_t)ec->c.end);
+        CHECK(int_of(jc, "start_utf16") == (json_int_t)ec->c.start_utf16);
+        CHECK(int_of(jc, "end_utf16") == (json_int_t)ec->c.end_utf16);
+        CHECK(same_str(json_string_value(json_object_get(jc, "text")), ec->c.text));
+        CHECK(bool_of(jc, "quote") == ec->c.quote && bool_of(jc, "statistic") == ec->c.statistic &&
+              bool_of(jc, "normative") == ec->c.normative);
+        const json_t *ns = json_object_get(jc, "endnotes"), *ids = json_object_get(jc, "endnote_ids");
+        CHECK(json_array_size(ns) == ec->c.nendnotes && json_array_size(ids) == ec->c.nendnotes);
+        for (size_t j = 0; j < ec->c.nendnotes; j++) {
+            CHECK(json_integer_value(json_array_get(ns, j)) == ec->c.endnotes[j]);
+            long idx = essay_find_endnote(e, ec->c.endnotes[j]);
+            CHECK(json_is_null(json_array_get(ids, j)) == (idx < 0));
+        }
+    }
+
+    /* Endnotes, in number order: the tree's raw text and citation fields,
+     * and the claims that cite them. */
+    CHECK(json_array_size(notes) == e->nendnotes);
+    for (size_t k = 0; k < json_array_size(notes); k++) {
+        const json_t *jn = json_array_get(notes, k);
+        if (k) CHECK(int_of(jn, "n") > int_of(json_array_get(notes, k - 1), "n"));
+        long idx = essay_find_endnote(e, (int)int_of(jn, "n"));
+        CHECK(idx >= 0);
+        const essay_endnote *en = &e->endnotes[idx];
+        const citation *c = &en->cit;
+        CHECK(same_str(json_string_value(json_object_get(jn, "raw")), en->raw));
+        CHECK(same_str(json_string_value(json_object_get(jn, "author")), c->author));
+        CHECK(same_str(json_string_value(json_object_get(jn, "date")), c->date));
+        CHECK(same_str(json_string_value(json_object_get(jn, "title")), c->title));
+        CHECK(same_str(json_string_value(json_object_get(jn, "publisher")), c->publisher));
+        CHECK(same_str(json_string_value(json_object_get(jn, "retrieved")), c->retrieved));
+        CHECK(same_str(json_string_value(json_object_get(jn, "url")), c->url));
+        CHECK(same_str(json_string_value(json_object_get(jn, "host")), c->host));
+        CHECK(same_str(json_string_value(json_object_get(jn, "domain")), c->domain));
+        size_t citing = 0;
+        for (size_t i = 0; i < e->nclaims; i++)
+            for (size_t j = 0; j < e->claims[i].c.nendnotes; j++)
+                if (e->claims[i].c.endnotes[j] == en->n) {
+                    citing++;
+                    break;
+                }
+        CHECK(json_array_size(json_object_get(jn, "cited_by")) == citing);
+    }
+    json_decref(a);
+    store_rollback(db);
+}
+
 /* ---- entry point ------------------------------------------------------- */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -353,6 +263,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     essay *e = essay_parse(buf, size, &err);
     if (e) {
         check_essay(e);
+        check_rendered(e, buf, size);
         essay_free(e);
     } else {
         CHECK(memchr(err.text, '\0', sizeof err.text) != NULL);

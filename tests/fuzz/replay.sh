@@ -21,7 +21,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 
-ALL=(essay json_body search_query cursor query_params)
+ALL=(essay sentences citation json_body search_query cursor query_params)
 is_target() { case " ${ALL[*]} " in *" $1 "*) return 0 ;; esac; return 1; }
 seeds_of() { if [ "$1" = essay ]; then echo tests/fuzz/corpus; else echo "tests/fuzz/corpus-$1"; fi; }
 target_of_file() {

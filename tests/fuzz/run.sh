@@ -20,7 +20,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 
-ALL=(essay json_body search_query cursor query_params)
+ALL=(essay sentences citation json_body search_query cursor query_params)
 secs=60
 if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then
     secs=$1
@@ -46,6 +46,8 @@ seeds_of() { if [ "$1" = essay ]; then echo tests/fuzz/corpus; else echo "tests/
 max_len_of() {
     case $1 in
     essay) echo 8192 ;;        # the seeds are trimmed essays; longer only slows it
+    sentences) echo 4096 ;;    # one paragraph (the longest seed is about 1 KB)
+    citation) echo 1024 ;;     # one endnote (the longest seed is about 300 bytes)
     json_body) echo 32768 ;;   # a whole GET article (the largest seed is 31 KB)
     search_query) echo 2048 ;; # the server passes at most 1000 bytes of q
     cursor) echo 4608 ;;       # cursors are at most 4096 characters

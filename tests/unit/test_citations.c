@@ -212,6 +212,29 @@ static void test_urls(void)
         citation_free(&c);
     }
 
+    /* Hosts libcurl would rewrite are not the address written (found by
+     * fuzz_citation): no url, rather than a host the reader cannot find. */
+    {
+        static const char *const rewritten[] = {
+            "Powell, B. (2017). T. [x](http://05/05.)",         /* IPv4 shorthand: 0.0.0.5 */
+            "Doe. (2017). T. [x](http://0300.0250.0.1/a)",      /* octal: 192.168.0.1 */
+            "Doe. (2017). T. [x](https://ex%41mple.com/a)",     /* percent-encoded: example.com */
+        };
+        for (size_t i = 0; i < sizeof rewritten / sizeof rewritten[0]; i++) {
+            s = rewritten[i];
+            if (INT_EQ(citation_parse(s, strlen(s), &c), 0, HMSG("rewritten host %zu: parse", i))) {
+                STR_EQ(c.url, NULL, HMSG("rewritten host %zu: url", i));
+                STR_EQ(c.host, NULL, HMSG("rewritten host %zu: host", i));
+                citation_free(&c);
+            }
+        }
+    }
+    s = "Doe. (2017). T. [x](http://192.168.0.1/a)"; /* written out: kept as written */
+    if (INT_EQ(citation_parse(s, strlen(s), &c), 0, "dotted IPv4: parse")) {
+        STR_EQ(c.host, "192.168.0.1", "dotted IPv4: host");
+        citation_free(&c);
+    }
+
     s = "Doe, J. (2017). No link here. Reuters.";
     if (INT_EQ(citation_parse(s, strlen(s), &c), 0, "no URL: parse")) {
         STR_EQ(c.url, NULL, "no URL: url");

@@ -16,3 +16,17 @@ report() { # the closing line; exit status 1 if anything failed
     echo "$pass passed, $fail failed"
     [ "$fail" -eq 0 ]
 }
+listening_base() { # listening_base OUT PID: the base URL essayd prints in OUT once it listens on
+    # 127.0.0.1 (waits up to 10 s); fails if process PID exits first or never says it.
+    local out=$1 pid=$2 base
+    for _ in $(seq 200); do
+        base=$(sed -n 's/^essayd: listening on \(http:\/\/127\.0\.0\.1:[0-9]*\)$/\1/p' "$out")
+        if [ -n "$base" ]; then
+            echo "$base"
+            return 0
+        fi
+        kill -0 "$pid" 2>/dev/null || return 1
+        sleep 0.05
+    done
+    return 1
+}

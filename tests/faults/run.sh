@@ -38,14 +38,7 @@ serve() {
     "${SERVE_BIN:-$BIN}" serve --db "$db" --host 127.0.0.1 --port 0 "$@" >"$LOG.out" 2>"$LOG" &
     PID=$!
     PIDS+=("$PID")
-    BASE=
-    for _ in $(seq 200); do
-        BASE=$(sed -n 's/^essayd: listening on \(http:\/\/127\.0\.0\.1:[0-9]*\)$/\1/p' "$LOG.out")
-        [ -n "$BASE" ] && return 0
-        kill -0 "$PID" 2>/dev/null || return 1
-        sleep 0.05
-    done
-    return 1
+    BASE=$(listening_base "$LOG.out" "$PID")
 }
 
 # stop: SIGTERM; passes when the server exits 0 within 5 s and its log has

@@ -37,8 +37,6 @@ static bool has_ci(const char *s, const char *needle)
     return n == 0;
 }
 
-static bool same(const char *a, const char *b) { return (!a && !b) || (a && b && strcmp(a, b) == 0); }
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *buf = (const char *)data;
@@ -64,9 +62,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (texts[k]) CHECKF(strstr(raw, texts[k]) != NULL, "field %zu \"%s\" is not in the input", k, texts[k]);
 
     CHECK(citation_parse(raw, size, &again) == 0);
-    CHECK(same(c.author, again.author) && same(c.date, again.date) && same(c.title, again.title) &&
-          same(c.publisher, again.publisher) && same(c.retrieved, again.retrieved) && same(c.url, again.url) &&
-          same(c.host, again.host) && same(c.domain, again.domain));
+    CHECK(fz_same_str(c.author, again.author) && fz_same_str(c.date, again.date) && fz_same_str(c.title, again.title) &&
+          fz_same_str(c.publisher, again.publisher) && fz_same_str(c.retrieved, again.retrieved) && fz_same_str(c.url, again.url) &&
+          fz_same_str(c.host, again.host) && fz_same_str(c.domain, again.domain));
     citation_free(&again);
     citation_free(&c);
     free(raw);

@@ -126,8 +126,6 @@ static void check_essay(const essay *e)
 
 /* ---- the tree as the server serves it ----------------------------------- */
 
-static bool same_str(const char *a, const char *b) { return (!a && !b) || (a && b && strcmp(a, b) == 0); }
-
 static json_int_t int_of(const json_t *o, const char *key)
 {
     const json_t *v = json_object_get(o, key);
@@ -147,12 +145,7 @@ static sqlite3 *fuzz_db;
 static sqlite3 *db_get(void)
 {
     if (fuzz_db) return fuzz_db;
-    char *msg = NULL;
-    CHECK(store_global_init() == 0);
-    if (store_open(":memory:", STORE_READ_WRITE, &fuzz_db, &msg) < 0) {
-        fprintf(stderr, "fuzz_essay: cannot open an in-memory database: %s\n", msg ? msg : "?");
-        abort();
-    }
+    fuzz_db = fz_memory_db("fuzz_essay");
     return fuzz_db;
 }
 
@@ -180,8 +173,8 @@ static void check_rendered(const essay *e, const char *src, size_t len)
     free(fz_json_roundtrip(a, JSON_COMPACT | JSON_PRESERVE_ORDER));
 
     CHECK(int_of(a, "id") == res.article_id);
-    CHECK(same_str(json_string_value(json_object_get(a, "title")), e->title));
-    CHECK(same_str(json_string_value(json_object_get(a, "source_sha256")), sha));
+    CHECK(fz_same_str(json_string_value(json_object_get(a, "title")), e->title));
+    CHECK(fz_same_str(json_string_value(json_object_get(a, "source_sha256")), sha));
     CHECK(int_of(a, "paragraph_count") == (json_int_t)e->nparagraphs);
     CHECK(int_of(a, "claim_count") == (json_int_t)e->nclaims);
     CHECK(int_of(a, "endnote_count") == (json_int_t)e->nendnotes);
@@ -192,7 +185,7 @@ static void check_rendered(const essay *e, const char *src, size_t len)
     for (size_t p = 0; p < e->nparagraphs; p++) {
         const json_t *jp = json_array_get(paras, p);
         CHECK(int_of(jp, "index") == (json_int_t)p);
-        CHECK(same_str(json_string_value(json_object_get(jp, "text")), e->paragraphs[p].text));
+        CHECK(fz_same_str(json_string_value(json_object_get(jp, "text")), e->paragraphs[p].text));
         CHECK(json_array_size(json_object_get(jp, "markers")) == e->paragraphs[p].nmarkers);
     }
 
@@ -208,7 +201,7 @@ static void check_rendered(const essay *e, const char *src, size_t len)
         CHECK(int_of(jc, "start") == (json_int_t)ec->c.start && int_of(jc, "end") == (json_int_t)ec->c.end);
         CHECK(int_of(jc, "start_utf16") == (json_int_t)ec->c.start_utf16);
         CHECK(int_of(jc, "end_utf16") == (json_int_t)ec->c.end_utf16);
-        CHECK(same_str(json_string_value(json_object_get(jc, "text")), ec->c.text));
+        CHECK(fz_same_str(json_string_value(json_object_get(jc, "text")), ec->c.text));
         CHECK(bool_of(jc, "quote") == ec->c.quote && bool_of(jc, "statistic") == ec->c.statistic &&
               bool_of(jc, "normative") == ec->c.normative);
         const json_t *ns = json_object_get(jc, "endnotes"), *ids = json_object_get(jc, "endnote_ids");
@@ -230,15 +223,15 @@ static void check_rendered(const essay *e, const char *src, size_t len)
         CHECK(idx >= 0);
         const essay_endnote *en = &e->endnotes[idx];
         const citation *c = &en->cit;
-        CHECK(same_str(json_string_value(json_object_get(jn, "raw")), en->raw));
-        CHECK(same_str(json_string_value(json_object_get(jn, "author")), c->author));
-        CHECK(same_str(json_string_value(json_object_get(jn, "date")), c->date));
-        CHECK(same_str(json_string_value(json_object_get(jn, "title")), c->title));
-        CHECK(same_str(json_string_value(json_object_get(jn, "publisher")), c->publisher));
-        CHECK(same_str(json_string_value(json_object_get(jn, "retrieved")), c->retrieved));
-        CHECK(same_str(json_string_value(json_object_get(jn, "url")), c->url));
-        CHECK(same_str(json_string_value(json_object_get(jn, "host")), c->host));
-        CHECK(same_str(json_string_value(json_object_get(jn, "domain")), c->domain));
+        CHECK(fz_same_str(json_string_value(json_object_get(jn, "raw")), en->raw));
+        CHECK(fz_same_str(json_string_value(json_object_get(jn, "author")), c->author));
+        CHECK(fz_same_str(json_string_value(json_object_get(jn, "date")), c->date));
+        CHECK(fz_same_str(json_string_value(json_object_get(jn, "title")), c->title));
+        CHECK(fz_same_str(json_string_value(json_object_get(jn, "publisher")), c->publisher));
+        CHECK(fz_same_str(json_string_value(json_object_get(jn, "retrieved")), c->retrieved));
+        CHECK(fz_same_str(json_string_value(json_object_get(jn, "url")), c->url));
+        CHECK(fz_same_str(json_string_value(json_object_get(jn, "host")), c->host));
+        CHECK(fz_same_str(json_string_value(json_object_get(jn, "domain")), c->domain));
         size_t citing = 0;
         for (size_t i = 0; i < e->nclaims; i++)
             for (size_t j = 0; j < e->claims[i].c.nendnotes; j++)

@@ -67,23 +67,21 @@ static size_t tree_depth(const json_t *j)
     return 0;
 }
 
-static bool same_str(const char *a, const char *b) { return (!a && !b) || (a && b && strcmp(a, b) == 0); }
-
 /* The parsed essay e reads back as draft d, field by field. */
 static void check_essay_is_draft(const essay *e, const essay_draft *d)
 {
-    CHECK(same_str(e->title, d->title));
-    CHECK(same_str(e->slug, d->slug));
-    CHECK(same_str(e->note, d->note));
-    CHECK(same_str(e->category, d->category));
+    CHECK(fz_same_str(e->title, d->title));
+    CHECK(fz_same_str(e->slug, d->slug));
+    CHECK(fz_same_str(e->note, d->note));
+    CHECK(fz_same_str(e->category, d->category));
     CHECK(e->nauthors == d->nauthors);
-    for (size_t k = 0; k < d->nauthors; k++) CHECK(same_str(e->authors[k], d->authors[k]));
+    for (size_t k = 0; k < d->nauthors; k++) CHECK(fz_same_str(e->authors[k], d->authors[k]));
     CHECK(e->nparagraphs == d->nparagraphs);
-    for (size_t k = 0; k < d->nparagraphs; k++) CHECK(same_str(e->paragraphs[k].text, d->paragraphs[k]));
+    for (size_t k = 0; k < d->nparagraphs; k++) CHECK(fz_same_str(e->paragraphs[k].text, d->paragraphs[k]));
     CHECK(e->nendnotes == d->nendnotes);
     for (size_t k = 0; k < d->nendnotes; k++) {
         CHECK(e->endnotes[k].n == d->endnotes[k].n);
-        CHECK(same_str(e->endnotes[k].raw, d->endnotes[k].raw));
+        CHECK(fz_same_str(e->endnotes[k].raw, d->endnotes[k].raw));
     }
 }
 
@@ -91,14 +89,14 @@ static void check_essay_is_draft(const essay *e, const essay_draft *d)
  * by_number (GET lists them by n, a draft in the order written). */
 static void check_same_draft(const essay_draft *a, const essay_draft *b, bool slugs, bool by_number)
 {
-    CHECK(same_str(a->title, b->title));
-    if (slugs) CHECK(same_str(a->slug, b->slug));
-    CHECK(same_str(a->note, b->note));
-    CHECK(same_str(a->category, b->category));
+    CHECK(fz_same_str(a->title, b->title));
+    if (slugs) CHECK(fz_same_str(a->slug, b->slug));
+    CHECK(fz_same_str(a->note, b->note));
+    CHECK(fz_same_str(a->category, b->category));
     CHECK(a->nauthors == b->nauthors);
-    for (size_t k = 0; k < a->nauthors; k++) CHECK(same_str(a->authors[k], b->authors[k]));
+    for (size_t k = 0; k < a->nauthors; k++) CHECK(fz_same_str(a->authors[k], b->authors[k]));
     CHECK(a->nparagraphs == b->nparagraphs);
-    for (size_t k = 0; k < a->nparagraphs; k++) CHECK(same_str(a->paragraphs[k], b->paragraphs[k]));
+    for (size_t k = 0; k < a->nparagraphs; k++) CHECK(fz_same_str(a->paragraphs[k], b->paragraphs[k]));
     CHECK(a->nendnotes == b->nendnotes);
     for (size_t k = 0; k < a->nendnotes; k++) {
         const essay_draft_endnote *x = &a->endnotes[k], *y = NULL;
@@ -110,7 +108,7 @@ static void check_same_draft(const essay_draft *a, const essay_draft *b, bool sl
         }
         CHECKF(y != NULL, "endnote [%d] is lost", x->n);
         CHECK(x->n == y->n);
-        CHECK(same_str(x->raw, y->raw));
+        CHECK(fz_same_str(x->raw, y->raw));
     }
 }
 
@@ -131,12 +129,7 @@ static sqlite3 *fuzz_db;
 static sqlite3 *db_get(void)
 {
     if (fuzz_db) return fuzz_db;
-    char *msg = NULL;
-    CHECK(store_global_init() == 0);
-    if (store_open(":memory:", STORE_READ_WRITE, &fuzz_db, &msg) < 0) {
-        fprintf(stderr, "fuzz_json_body: cannot open an in-memory database: %s\n", msg ? msg : "?");
-        abort();
-    }
+    fuzz_db = fz_memory_db("fuzz_json_body");
     return fuzz_db;
 }
 
@@ -176,8 +169,8 @@ static void check_stored(const essay *e, const essay_draft *d, const char *sha, 
 
     /* What the article says about itself. */
     CHECK(json_integer_value(json_object_get(a, "id")) == res.article_id);
-    CHECK(same_str(json_string_value(json_object_get(a, "slug")), res.slug));
-    CHECK(same_str(json_string_value(json_object_get(a, "source_sha256")), sha));
+    CHECK(fz_same_str(json_string_value(json_object_get(a, "slug")), res.slug));
+    CHECK(fz_same_str(json_string_value(json_object_get(a, "source_sha256")), sha));
     CHECK(json_integer_value(json_object_get(a, "paragraph_count")) == (json_int_t)e->nparagraphs);
     CHECK(json_integer_value(json_object_get(a, "claim_count")) == (json_int_t)e->nclaims);
     CHECK(json_integer_value(json_object_get(a, "endnote_count")) == (json_int_t)e->nendnotes);
@@ -187,7 +180,7 @@ static void check_stored(const essay *e, const essay_draft *d, const char *sha, 
     CHECK(json_array_size(json_object_get(a, "endnotes")) == e->nendnotes);
     for (size_t k = 0; k < e->nclaims; k++) {
         json_t *c = json_array_get(json_object_get(a, "claims"), k);
-        CHECK(same_str(json_string_value(json_object_get(c, "text")), e->claims[k].c.text));
+        CHECK(fz_same_str(json_string_value(json_object_get(c, "text")), e->claims[k].c.text));
     }
     if (d->slug) CHECK(strcmp(res.slug, d->slug) == 0);
 

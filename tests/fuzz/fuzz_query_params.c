@@ -96,12 +96,7 @@ static void import_dir(sqlite3 *db, const char *dir)
 static sqlite3 *db_get(void)
 {
     if (fuzz_db) return fuzz_db;
-    char *msg = NULL;
-    CHECK(store_global_init() == 0);
-    if (store_open(":memory:", STORE_READ_WRITE, &fuzz_db, &msg) < 0) {
-        fprintf(stderr, "fuzz_query_params: cannot open an in-memory database: %s\n", msg ? msg : "?");
-        abort();
-    }
+    fuzz_db = fz_memory_db("fuzz_query_params");
     import_dir(fuzz_db, FUZZ_ROOT "/db/corpus");
     import_dir(fuzz_db, FUZZ_ROOT "/tests/fixtures/api");
     import_dir(fuzz_db, FUZZ_ROOT "/tests/fixtures/api/search");

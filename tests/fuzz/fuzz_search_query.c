@@ -163,13 +163,9 @@ static sqlite3_stmt *count_stmt;
 static sqlite3 *db_get(void)
 {
     if (fuzz_db) return fuzz_db;
-    char *msg = NULL;
-    CHECK(store_global_init() == 0);
-    if (store_open(":memory:", STORE_READ_WRITE, &fuzz_db, &msg) < 0) {
-        fprintf(stderr, "fuzz_search_query: cannot open an in-memory database: %s\n", msg ? msg : "?");
-        abort();
-    }
+    fuzz_db = fz_memory_db("fuzz_search_query");
     /* A few rows of each kind, so that MATCH has doclists to walk. */
+    char *msg = NULL;
     int rc = sqlite3_exec(
         fuzz_db,
         "INSERT INTO search (rowid, title, body, kind, ref, article_id) VALUES "

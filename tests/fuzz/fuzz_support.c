@@ -6,6 +6,7 @@
 #include <microhttpd.h>
 #include <string.h>
 
+#include "store.h"
 #include "text.h"
 
 char *fz_strndup(const uint8_t *data, size_t size)
@@ -16,6 +17,20 @@ char *fz_strndup(const uint8_t *data, size_t size)
     s[size] = '\0';
     return s;
 }
+
+sqlite3 *fz_memory_db(const char *who)
+{
+    sqlite3 *db = NULL;
+    char *msg = NULL;
+    CHECK(store_global_init() == 0);
+    if (store_open(":memory:", STORE_READ_WRITE, &db, &msg) < 0) {
+        fprintf(stderr, "%s: cannot open an in-memory database: %s\n", who, msg ? msg : "?");
+        abort();
+    }
+    return db;
+}
+
+bool fz_same_str(const char *a, const char *b) { return (!a && !b) || (a && b && strcmp(a, b) == 0); }
 
 bool fz_utf8(const char *s, size_t len) { return !memchr(s, '\0', len) && utf8_valid(s, len, NULL); }
 

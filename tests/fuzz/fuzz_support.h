@@ -15,6 +15,7 @@
 #define ESSAYD_FUZZ_SUPPORT_H
 
 #include <jansson.h>
+#include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -45,6 +46,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
             abort();                                                                         \
         }                                                                                    \
     } while (0)
+
+/* An in-memory database with every migration applied (store_open, after
+ * store_global_init), for the targets that store or query. who names the
+ * target in the message when it cannot be opened (then it aborts). The
+ * target keeps it for the life of the process. */
+sqlite3 *fz_memory_db(const char *who);
+
+/* a and b are both NULL, or equal strings. */
+bool fz_same_str(const char *a, const char *b);
 
 /* A NUL-terminated malloc'd copy of data[0..size) (never NULL: aborts). */
 char *fz_strndup(const uint8_t *data, size_t size);

@@ -34,11 +34,7 @@ command -v slowhttptest >/dev/null || { echo "slowhttptest is not installed (mak
 serve() { # serve ARGS...: sets PID, BASE, PORT
     "$BIN" serve --db "$T/db" --host 127.0.0.1 --port 0 --quiet "$@" >"$T/out" 2>"$T/err" &
     PID=$!
-    for _ in $(seq 200); do
-        BASE=$(sed -n 's/^essayd: listening on \(http:\/\/127\.0\.0\.1:[0-9]*\)$/\1/p' "$T/out")
-        [ -n "$BASE" ] && break
-        sleep 0.05
-    done
+    BASE=$(listening_base "$T/out" "$PID")
     PORT=${BASE##*:}
 }
 stop() { # SIGTERM; passes when it exits 0 within 5 s

@@ -60,11 +60,7 @@ echo "$(wc -l <"$T/paths") distinct paths"
 
 "$BIN" serve --db "$T/db" --host 127.0.0.1 --port 0 --quiet >"$T/out" 2>"$T/err" &
 PID=$!
-for _ in $(seq 200); do
-    BASE=$(sed -n 's/^essayd: listening on \(http:\/\/127\.0\.0\.1:[0-9]*\)$/\1/p' "$T/out")
-    [ -n "$BASE" ] && break
-    sleep 0.05
-done
+BASE=$(listening_base "$T/out" "$PID") || { cat "$T/err"; echo "the server did not start"; echo "0 passed, 1 failed"; exit 1; }
 # Cursor pages: meta.next followed a few steps from some lists.
 for start in "/v1/articles?limit=20" "/v1/claims?limit=50&statistic=true" "/v1/endnotes?limit=20"; do
     p=$start

@@ -171,7 +171,16 @@ void reply_invalid_params(request *r, json_t *params);
 void reply_bad_param(request *r, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 void reply_not_found(request *r, const char *what);
+
+/* A failure that is not the client's: 503 query-timeout when the request's
+ * database deadline passed, 503 unavailable when memory ran out (oom.h) or
+ * storage failed (store_fault), else 500; what goes to the log only. */
 void reply_internal(request *r, const char *what);
+
+/* The response could not be built for want of memory: 503 unavailable with
+ * Retry-After, logged with what. Needs no allocation to get its answer out
+ * (a fixed body when even the problem cannot be built). */
+void reply_out_of_memory(request *r, const char *what);
 
 /* 204 with headers only (OPTIONS; a CORS preflight gets its headers). */
 void reply_options(request *r, const char *allow);

@@ -86,8 +86,10 @@ int sb_putc(strbuf *sb, char c);
 char *sb_take(strbuf *sb);
 void sb_free(strbuf *sb);
 
-/* strndup that never returns NULL for a NULL-free source except on
- * allocation failure. Caller frees. */
+/* strndup and strdup whose allocation failure is recorded (oom_note, oom.h),
+ * so that a request that fails for it is answered 503, not 500. They return
+ * NULL only then. Caller frees. */
 char *xstrndup(const char *s, size_t n);
+char *xstrdup(const char *s);
 
 #endif

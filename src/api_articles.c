@@ -73,7 +73,7 @@ void api_articles_list(request *r)
     if (category) {
         /* A name and its slug both slugify to the stored category_slug. */
         if (!(category_slug = slugify(category, strlen(category)))) {
-            reply_internal(r, "out of memory");
+            reply_out_of_memory(r, "category slug");
             return;
         }
         filter_add_text(&f, "a.category_slug = ?", category_slug);

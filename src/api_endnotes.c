@@ -170,7 +170,7 @@ void api_endnote_get(request *r)
             reply_citations(r, one);
         } else {
             json_decref(one);
-            reply_internal(r, "out of memory");
+            reply_out_of_memory(r, "citation list");
         }
     } else {
         r->cache = CACHE_ITEM;

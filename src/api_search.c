@@ -109,7 +109,7 @@ static char *hit_snippet(sqlite3 *db, const char *match, sqlite3_int64 rowid)
     const char *kind = NULL;
     for (const char *p = strstr(match, " kind : "); p; p = strstr(p + 1, " kind : ")) kind = p;
     if (kind && kind - match >= 4) kind -= 4; /* " AND" or " NOT" */
-    char *expr = kind ? xstrndup(match, (size_t)(kind - match)) : strdup(match);
+    char *expr = xstrndup(match, kind ? (size_t)(kind - match) : strlen(match));
     if (!expr) return NULL;
     sqlite3_stmt *st = store_stmt(db, "SELECT snippet(search, -1, char(2), char(3), '…', 16) FROM search "
                                       "WHERE search MATCH ? AND rowid = ?");
@@ -119,8 +119,11 @@ static char *hit_snippet(sqlite3 *db, const char *match, sqlite3_int64 rowid)
     }
     sqlite3_bind_text(st, 1, expr, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, rowid);
-    const char *t = sqlite3_step(st) == SQLITE_ROW ? store_text(st, 0) : NULL;
-    char *s = strdup(t ? t : "");
+    int rc = sqlite3_step(st);
+    const char *t = rc == SQLITE_ROW ? store_text(st, 0) : NULL;
+    /* xstrndup, not strdup: a failure here is out of memory (oom.h). */
+    char *s = rc == SQLITE_ROW || rc == SQLITE_DONE ? xstrndup(t ? t : "", t ? strlen(t) : 0) : NULL;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) store_note_error(rc); /* SQLITE_NOMEM and storage faults */
     sqlite3_reset(st);
     free(expr);
     return s;
@@ -182,7 +185,7 @@ static int article_filters(request *r, filter *f)
     if (category) {
         char *slug = slugify(category, strlen(category));
         if (!slug) {
-            reply_internal(r, "out of memory");
+            reply_out_of_memory(r, "category slug");
             return -1;
         }
         filter_add_text(f, "a.category_slug = ?", slug);
@@ -220,7 +223,7 @@ void api_search(request *r)
     if (category) {
         char *slug = slugify(category, strlen(category));
         if (!slug) {
-            reply_internal(r, "out of memory");
+            reply_out_of_memory(r, "category slug");
             goto done;
         }
         filter_add_text(&f, "search.article_id IN (SELECT id FROM articles WHERE category_slug = ?)", slug);
@@ -279,7 +282,7 @@ static void filter_copy(filter *dst, const filter *src)
     if (src->where.len && sb_append(&dst->where, src->where.data, src->where.len) < 0) dst->failed = true;
     for (int k = 0; k < src->nbind; k++) {
         dst->bind[k] = src->bind[k];
-        if (src->bind[k].is_text && !(dst->bind[k].s = strdup(src->bind[k].s))) dst->failed = true;
+        if (src->bind[k].is_text && !(dst->bind[k].s = xstrdup(src->bind[k].s))) dst->failed = true;
     }
     dst->nbind = src->nbind;
 }

@@ -81,12 +81,12 @@ static int set_url(citation *c, const char *u, size_t n)
      * not an address the reader can find in the link, and rewriting would
      * slip a one-label name past the dot required below. */
     if (!host_is_plausible(host) || !find_ci(sb.data, sb.len, host)) goto done;
-    if (!(c->url = sb_take(&sb)) || !(c->host = strdup(host))) {
+    if (!(c->url = sb_take(&sb)) || !(c->host = xstrdup(host))) {
         rc = -1;
         goto done;
     }
     const char *reg = psl_registrable_domain(psl_builtin(), host);
-    if (reg && !(c->domain = strdup(reg))) rc = -1;
+    if (reg && !(c->domain = xstrdup(reg))) rc = -1;
 done:
     curl_free(host);
     curl_free(scheme);
@@ -160,7 +160,7 @@ static int take_retrieved(const char *s, size_t *len, citation *c)
     const char *from = find_ci(d, (size_t)(end - d), "from");
     const char *de = from ? from : end;
     char iso[11];
-    if (date_parse_iso(d, (size_t)(de - d), iso) == 0 && !(c->retrieved = strdup(iso))) return -1;
+    if (date_parse_iso(d, (size_t)(de - d), iso) == 0 && !(c->retrieved = xstrdup(iso))) return -1;
     *len = (size_t)(r - s);
     return 0;
 }
@@ -228,7 +228,7 @@ int citation_parse(const char *raw, size_t len, citation *c)
         char iso[11];
         bool nd = de - ds == 4 && strncasecmp(raw + ds, "n.d.", 4) == 0;
         if (!nd && date_parse_iso(raw + ds, de - ds, iso) != 0) continue;
-        if (!nd && !(c->date = strdup(iso))) goto oom;
+        if (!nd && !(c->date = xstrdup(iso))) goto oom;
         size_t ae = i, ab;
         while (ae > 0 && uc_is_space(utf8_prev(raw, ae, &ab))) ae = ab; /* any white space, NBSP too */
         if (ae > 0 && raw[ae - 1] == '.' && !stop_is_initial(raw, ae - 1)) ae--;

@@ -209,7 +209,7 @@ static int parse_note(essay *e)
             if (strncasecmp(n + i, "published on ", 13) == 0) on = n + i + 13;
         char iso[11];
         if (on && end > on && date_parse_iso(on, (size_t)(end - on), iso) == 0 &&
-            !(e->published = strdup(iso)))
+            !(e->published = xstrdup(iso)))
             return -1;
         return 0;
     }
@@ -219,7 +219,7 @@ static int parse_note(essay *e)
         if (strncmp(p, " on ", 4) != 0) continue;
         char iso[11];
         if (date_parse_iso(p + 4, (size_t)(end - p - 4), iso) == 0) {
-            if (!(e->published = strdup(iso))) return -1;
+            if (!(e->published = xstrdup(iso))) return -1;
             venue_end = p;
         }
         break;
@@ -238,7 +238,7 @@ static int add_warning(essay *e, const char *fmt, ...)
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     if (grow_array(&e->warnings, e->nwarnings, 1, sizeof *e->warnings) < 0) return -1;
-    if (!(e->warnings[e->nwarnings] = strdup(buf))) return -1;
+    if (!(e->warnings[e->nwarnings] = xstrdup(buf))) return -1;
     e->nwarnings++;
     return 0;
 }

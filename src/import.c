@@ -344,7 +344,7 @@ static void store_essay(run *r, const char *name, essay *e, const char *sha)
         r->counts->failed++;
         return;
     }
-    batch_item it = {strdup(name), e, ""};
+    batch_item it = {xstrdup(name), e, ""};
     snprintf(it.sha, sizeof it.sha, "%s", sha);
     if (!it.name || batch_ready(r) < 0) {
         if (!it.name) fprintf(stderr, "essayd: out of memory\n");
@@ -388,7 +388,7 @@ int import_run(const import_options *opts, char *const *args, int nargs, import_
         struct stat sb;
         int rc = strcmp(args[k], "-") != 0 && stat(args[k], &sb) == 0 && S_ISDIR(sb.st_mode)
                      ? walk(args[k], 0, &sources, &counts->failed)
-                     : list_push(&sources, strdup(args[k]));
+                     : list_push(&sources, xstrdup(args[k]));
         if (rc < 0) {
             fprintf(stderr, "essayd: out of memory\n");
             list_free(&sources);

@@ -80,13 +80,13 @@ static bool emit_error(source_reader *sr, const char *name, const char *fmt, ...
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    parsed_essay item = {.name = strdup(name), .error = strdup(msg)};
+    parsed_essay item = {.name = xstrdup(name), .error = xstrdup(msg)};
     return emit(sr, &item);
 }
 
 static bool emit_essay(source_reader *sr, const char *name, essay *e, const char *sha)
 {
-    parsed_essay item = {.name = strdup(name), .e = e};
+    parsed_essay item = {.name = xstrdup(name), .e = e};
     if (!item.name) { /* the consumer needs the name: report the essay as failed instead */
         essay_free(e);
         return emit_error(sr, name, "%s: out of memory", name);

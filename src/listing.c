@@ -12,6 +12,7 @@
 #include "metrics.h"
 #include "render.h"
 #include "store.h"
+#include "text.h"
 
 void filter_add(filter *f, const char *cond)
 {
@@ -35,7 +36,7 @@ void filter_add_text(filter *f, const char *cond, const char *v)
         f->failed = true;
         return;
     }
-    char *copy = strdup(v);
+    char *copy = xstrdup(v);
     if (!copy) {
         f->failed = true;
         return;
@@ -299,7 +300,7 @@ void list_serve(request *r, const char *from, const char *columns, const char *i
         (has_cursor && sb_puts(&sql, sort->after) < 0) || sb_puts(&sql, sort->order) < 0 ||
         sb_puts(&sql, " LIMIT ?") < 0) {
         list_end_read(r->db);
-        reply_internal(r, "out of memory");
+        reply_out_of_memory(r, "list query");
         goto done;
     }
     sqlite3_stmt *st = total < 0 ? NULL : store_stmt(r->db, sql.data);
@@ -360,7 +361,7 @@ void list_serve(request *r, const char *from, const char *columns, const char *i
         goto done;
     }
     r->cache = CACHE_LIST;
-    if (next) r->link_next = strdup(next);
+    if (next) r->link_next = xstrdup(next);
     reply_json(r, 200, list_body(data, total, limit, next));
 done:
     free(next);
@@ -521,7 +522,7 @@ static int export_fill(export_state *s, bool in_read)
         }
         const char *k = (const char *)sqlite3_column_text(st, ncols - 2);
         free(s->last_key);
-        s->last_key = k ? strdup(k) : NULL;
+        s->last_key = k ? xstrdup(k) : NULL;
         s->last_id = sqlite3_column_int64(st, ncols - 1);
         s->have_cursor = true;
         if (s->r->format == FMT_CSV) {
@@ -587,7 +588,7 @@ static void list_stream(request *r, const char *from, const char *columns, const
 {
     export_state *s = calloc(1, sizeof *s);
     if (!s) {
-        reply_internal(r, "out of memory");
+        reply_out_of_memory(r, "export state");
         return;
     }
     s->r = r;
@@ -599,7 +600,7 @@ static void list_stream(request *r, const char *from, const char *columns, const
     s->remaining = limit > 0 ? limit : -1;
     if (cursor_state) { /* an export may start where a page left off */
         s->have_cursor = true;
-        s->last_key = ckey ? strdup(ckey) : NULL;
+        s->last_key = ckey ? xstrdup(ckey) : NULL;
         s->last_id = cid;
     }
     if (r->nfields) {

@@ -15,6 +15,8 @@ static void *tracking_malloc(size_t n)
 
 void oom_install(void) { json_set_alloc_funcs(tracking_malloc, free); }
 
+void oom_note(void) { failed = true; }
+
 void oom_reset(void) { failed = false; }
 
 bool oom_seen(void) { return failed; }

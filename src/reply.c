@@ -128,14 +128,20 @@ static void queue_plain(request *r, unsigned status, const char *content_type, c
     finish(r, status, resp, len);
 }
 
-/* A last resort that needs no allocation from jansson. */
-static void reply_static_500(request *r)
+#define SHORT_OF_MEMORY "the server is short of memory; retry"
+
+/* reply_out_of_memory's answer from a fixed body, for when not even the
+ * problem could be built (jansson may be what ran out). */
+static void reply_static_503(request *r)
 {
-    static const char body[] = "{\"type\":\"/problems/internal-error\",\"title\":\"Internal Server Error\","
-                               "\"status\":500,\"detail\":\"out of memory\"}";
+    static const char body[] = "{\"type\":\"/problems/unavailable\",\"title\":\"Service Unavailable\","
+                               "\"status\":503,\"detail\":\"" SHORT_OF_MEMORY "\"}";
+    bool retry_after = false;
+    for (size_t k = 0; k < r->nextra; k++) retry_after = retry_after || strcmp(r->extra_name[k], MHD_HTTP_HEADER_RETRY_AFTER) == 0;
+    if (!retry_after) reply_add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
     char *copy = malloc(sizeof body - 1);
     if (copy) memcpy(copy, body, sizeof body - 1);
-    queue_plain(r, 500, "application/problem+json", copy, copy ? sizeof body - 1 : 0);
+    queue_plain(r, 503, "application/problem+json", copy, copy ? sizeof body - 1 : 0);
 }
 
 /* ---- representations ----------------------------------------------------- */
@@ -381,7 +387,7 @@ char *append_newline(char *text, size_t *len)
 void reply_json(request *r, unsigned status, json_t *body)
 {
     if (!body) {
-        reply_static_500(r);
+        reply_static_503(r);
         return;
     }
     bool representation = status == 200 && !r->write_reply;
@@ -398,7 +404,7 @@ void reply_json(request *r, unsigned status, json_t *body)
     char *text = json_dumps(body, (r->pretty ? JSON_INDENT(2) : JSON_COMPACT) | JSON_PRESERVE_ORDER);
     json_decref(body);
     if (!text) {
-        reply_static_500(r);
+        reply_static_503(r);
         return;
     }
     size_t len = strlen(text);
@@ -413,7 +419,7 @@ void reply_bytes(request *r, unsigned status, const char *content_type, const ch
 {
     char *copy = malloc(len ? len : 1);
     if (!copy) {
-        reply_static_500(r);
+        reply_static_503(r);
         return;
     }
     memcpy(copy, data, len);
@@ -636,7 +642,7 @@ void reply_bad_param(request *r, const char *name, const char *fmt, ...)
     json_t *n = json_string_lossy(name, strlen(name));
     json_t *p = json_pack("[{s:o, s:o}]", "name", n, "reason", json_string_lossy(reason, strlen(reason)));
     if (!p) {
-        reply_static_500(r);
+        reply_static_503(r);
         return;
     }
     reply_invalid_params(r, p);
@@ -654,9 +660,7 @@ void reply_internal(request *r, const char *what)
         return;
     }
     if (oom_seen()) { /* the response could not be built in the memory there is */
-        fprintf(stderr, "essayd: out of memory on %s %s (%s)\n", r->method, r->path, what);
-        reply_add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
-        reply_problem(r, 503, "unavailable", "Service Unavailable", "the server is short of memory; retry");
+        reply_out_of_memory(r, what);
         return;
     }
     if (r->db) store_note_error(sqlite3_errcode(r->db)); /* in case nothing recorded it */
@@ -671,6 +675,13 @@ void reply_internal(request *r, const char *what)
     }
     fprintf(stderr, "essayd: internal error on %s %s: %s\n", r->method, r->path, what);
     reply_problem(r, 500, "internal-error", "Internal Server Error", "the server could not complete the request");
+}
+
+void reply_out_of_memory(request *r, const char *what)
+{
+    fprintf(stderr, "essayd: out of memory on %s %s (%s)\n", r->method, r->path, what);
+    reply_add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+    reply_problem(r, 503, "unavailable", "Service Unavailable", SHORT_OF_MEMORY);
 }
 
 void reply_empty(request *r, unsigned status) { queue_plain(r, status, NULL, NULL, 0); }

@@ -148,7 +148,7 @@ static bool check_query(request *r, const route *rt)
     }
     json_t *bad = json_array();
     if (!bad) {
-        reply_internal(r, "out of memory");
+        reply_out_of_memory(r, "parameter list");
         return false;
     }
     for (size_t k = 0; k < r->nquery; k++) {
@@ -166,7 +166,7 @@ static bool check_query(request *r, const route *rt)
         json_t *n = json_string_lossy(name, strlen(name));
         if (json_array_append_new(bad, json_pack("{s:o, s:s}", "name", n, "reason", reason)) < 0) {
             json_decref(bad);
-            reply_internal(r, "out of memory");
+            reply_out_of_memory(r, "parameter list");
             return false;
         }
         if (repeated) break;

@@ -228,7 +228,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     if (!st) return NULL;
     st->refs = 1;
     uri = origin_form(uri);
-    st->raw_uri = strdup(uri); /* NULL (no memory) only turns the cache off for it */
+    st->raw_uri = xstrdup(uri); /* NULL (no memory) only turns the cache off for it */
     size_t path_len = strcspn(uri, "?");
     for (size_t i = 0; i + 2 < path_len && !st->path_has_nul; i++)
         st->path_has_nul = uri[i] == '%' && uri[i + 1] == '0' && uri[i + 2] == '0';
@@ -367,7 +367,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (!st->begun) {
         connection_state *cs = connection_of(conn);
         if (cs && cs->pending == st) cs->pending = NULL; /* on_completed owns it from here */
-        if (!(st->path = strdup(origin_form(url)))) return MHD_NO;
+        if (!(st->path = xstrdup(origin_form(url)))) return MHD_NO;
         st->begun = true;
         clock_gettime(CLOCK_MONOTONIC, &st->started);
         st->r.conn = conn;

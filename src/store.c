@@ -24,7 +24,7 @@ static void set_errmsg(char **errmsg, const char *fmt, ...)
     char buf[512];
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    *errmsg = strdup(buf);
+    *errmsg = xstrdup(buf);
 }
 
 /* ---- statement cache ----------------------------------------------------
@@ -90,7 +90,7 @@ sqlite3_stmt *store_stmt(sqlite3 *db, const char *sql)
         fprintf(stderr, "essayd: cannot prepare statement: %s\n  %s\n", sqlite3_errmsg(db), sql);
         return NULL;
     }
-    char *copy = strdup(sql);
+    char *copy = xstrdup(sql);
     if (!copy) {
         sqlite3_finalize(st);
         return NULL;
@@ -383,7 +383,7 @@ static void utc_now(char out[32])
 static int resolve_identity(sqlite3 *db, const essay *e, int64_t *id, char slug[256], char *old_sha,
                             int *old_parser, char **errmsg)
 {
-    char *base = e->slug ? strdup(e->slug) : slugify(e->title, strlen(e->title));
+    char *base = e->slug ? xstrdup(e->slug) : slugify(e->title, strlen(e->title));
     if (!base) {
         set_errmsg(errmsg, "out of memory");
         return -1;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "oom.h"
+
 bool utf8_valid(const char *buf, size_t len, size_t *bad_at)
 {
     const unsigned char *s = (const unsigned char *)buf;
@@ -229,7 +231,10 @@ int sb_append(strbuf *sb, const char *s, size_t n)
         size_t cap = sb->cap ? sb->cap : 64;
         while (cap < sb->len + n + 1) cap *= 2;
         char *d = realloc(sb->data, cap);
-        if (!d) return -1;
+        if (!d) {
+            oom_note();
+            return -1;
+        }
         sb->data = d;
         sb->cap = cap;
     }
@@ -262,11 +267,16 @@ void sb_free(strbuf *sb)
 char *xstrndup(const char *s, size_t n)
 {
     char *d = malloc(n + 1);
-    if (!d) return NULL;
+    if (!d) {
+        oom_note();
+        return NULL;
+    }
     memcpy(d, s, n);
     d[n] = '\0';
     return d;
 }
+
+char *xstrdup(const char *s) { return xstrndup(s, strlen(s)); }
 
 bool slug_valid(const char *s, size_t n)
 {

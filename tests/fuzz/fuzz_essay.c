@@ -27,7 +27,6 @@
 #include "citations.h"
 #include "dates.h"
 #include "essay.h"
-#include "render.h"
 #include "sentences.h"
 #include "store.h"
 #include "text.h"
@@ -163,14 +162,7 @@ static void check_rendered(const essay *e, const char *src, size_t len)
            msg ? msg : "?");
     CHECK(res.outcome == IMPORT_IMPORTED);
 
-    sqlite3_stmt *st = store_stmt(db, "SELECT " ARTICLE_COLUMNS " FROM articles a WHERE a.id = ?");
-    CHECK(st != NULL);
-    sqlite3_bind_int64(st, 1, res.article_id);
-    CHECK(sqlite3_step(st) == SQLITE_ROW);
-    json_t *a = render_article_full(db, st);
-    sqlite3_reset(st);
-    CHECKF(a != NULL, "render_article_full fails on a stored essay");
-    free(fz_json_roundtrip(a, JSON_COMPACT | JSON_PRESERVE_ORDER));
+    json_t *a = fz_render_article(db, res.article_id);
 
     CHECK(int_of(a, "id") == res.article_id);
     CHECK(fz_same_str(json_string_value(json_object_get(a, "title")), e->title));

@@ -157,15 +157,7 @@ static void check_stored(const essay *e, const essay_draft *d, const char *sha, 
     free(msg);
     msg = NULL;
 
-    sqlite3_stmt *st = store_stmt(db, "SELECT " ARTICLE_COLUMNS " FROM articles a WHERE a.id = ?");
-    CHECK(st != NULL);
-    sqlite3_bind_int64(st, 1, res.article_id);
-    CHECK(sqlite3_step(st) == SQLITE_ROW);
-    json_t *a = render_article_full(db, st);
-    sqlite3_reset(st);
-    CHECKF(a != NULL, "render_article_full failed on a stored essay");
-    char *dump = fz_json_roundtrip(a, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    free(dump);
+    json_t *a = fz_render_article(db, res.article_id);
 
     /* What the article says about itself. */
     CHECK(json_integer_value(json_object_get(a, "id")) == res.article_id);

@@ -6,6 +6,7 @@
 #include <microhttpd.h>
 #include <string.h>
 
+#include "render.h"
 #include "store.h"
 #include "text.h"
 
@@ -28,6 +29,19 @@ sqlite3 *fz_memory_db(const char *who)
         abort();
     }
     return db;
+}
+
+json_t *fz_render_article(sqlite3 *db, int64_t id)
+{
+    sqlite3_stmt *st = store_stmt(db, "SELECT " ARTICLE_COLUMNS " FROM articles a WHERE a.id = ?");
+    CHECK(st != NULL);
+    sqlite3_bind_int64(st, 1, id);
+    CHECK(sqlite3_step(st) == SQLITE_ROW);
+    json_t *a = render_article_full(db, st);
+    sqlite3_reset(st);
+    CHECKF(a != NULL, "render_article_full fails on a stored essay");
+    free(fz_json_roundtrip(a, JSON_COMPACT | JSON_PRESERVE_ORDER));
+    return a;
 }
 
 bool fz_same_str(const char *a, const char *b) { return (!a && !b) || (a && b && strcmp(a, b) == 0); }

@@ -53,6 +53,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * target keeps it for the life of the process. */
 sqlite3 *fz_memory_db(const char *who);
 
+/* Article id of db rendered as GET /v1/articles/{id} renders it
+ * (render_article_full), its JSON checked to re-parse (fz_json_roundtrip).
+ * Never NULL (aborts); the caller releases it with json_decref. */
+json_t *fz_render_article(sqlite3 *db, int64_t id);
+
 /* a and b are both NULL, or equal strings. */
 bool fz_same_str(const char *a, const char *b);
 

@@ -121,8 +121,7 @@ static char *hit_snippet(sqlite3 *db, const char *match, sqlite3_int64 rowid)
     sqlite3_bind_int64(st, 2, rowid);
     int rc = sqlite3_step(st);
     const char *t = rc == SQLITE_ROW ? store_text(st, 0) : NULL;
-    /* xstrndup, not strdup: a failure here is out of memory (oom.h). */
-    char *s = rc == SQLITE_ROW || rc == SQLITE_DONE ? xstrndup(t ? t : "", t ? strlen(t) : 0) : NULL;
+    char *s = rc == SQLITE_ROW || rc == SQLITE_DONE ? xstrdup(t ? t : "") : NULL;
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) store_note_error(rc); /* SQLITE_NOMEM and storage faults */
     sqlite3_reset(st);
     free(expr);
